@@ -1,0 +1,116 @@
+/* store.h: the storage interface of easd. Contexts (tenants, named by domain) own users;
+ * users own devices (and, in later issues, folders, items, the change log and sync state).
+ *
+ * Nothing above store/ sees SQL or SQLite types: the SQLite implementation (store-sqlite.c)
+ * is the embedded default, and a PostgreSQL implementation can follow behind this interface.
+ *
+ * Results: functions return enum store_result. Strings handed back are allocated from the
+ * caller's pool. A store handle is used by one thread at a time; the server opens one handle
+ * per worker thread (SQLite: one connection each, WAL mode). */
+#ifndef EASD_STORE_H
+#define EASD_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/pool.h"
+
+struct store;
+
+enum store_result {
+	STORE_OK = 0,
+	STORE_NOT_FOUND = 1,
+	STORE_EXISTS = 2,     /* a unique name is taken */
+	STORE_INVALID = 3,    /* the caller's input is not acceptable (error_r says why) */
+	STORE_ERROR = -1      /* the database failed (error_r says why) */
+};
+
+/* Opens (creating if needed) the store in data_dir and applies pending schema migrations.
+ * *error_r is allocated statically or from a pool owned by the store; copy it if needed. */
+enum store_result store_open(const char *data_dir, struct store **store_r, const char **error_r);
+/* Closes the store and sets *store to NULL. NULL is allowed. */
+void store_close(struct store **store);
+/* Applies pending migrations (store_open already does); *from_r and *to_r are the schema
+ * versions before and after. */
+enum store_result store_migrate(struct store *store, int *from_r, int *to_r, const char **error_r);
+/* The schema version this build writes. */
+int store_schema_version(void);
+
+/* ---- Contexts ---- */
+
+struct store_context {
+	int64_t id;
+	const char *domain;  /* lower case */
+	bool is_default;
+	int64_t user_count;
+};
+
+/* Domains are compared case-insensitively and stored in lower case; a valid domain is 1-253
+ * characters of letters, digits, '-' and '.', not starting or ending with '.' or '-'. */
+enum store_result store_context_add(struct store *store, const char *domain, const char **error_r);
+/* Removes a context with all its users and their data, in one transaction. */
+enum store_result store_context_remove(struct store *store, const char *domain, const char **error_r);
+enum store_result store_context_get(struct store *store, pool *p, const char *domain,
+				    struct store_context *ctx_r, const char **error_r);
+/* All contexts ordered by domain; *contexts_r is an array of *count_r allocated from p. */
+enum store_result store_context_list(struct store *store, pool *p, struct store_context **contexts_r,
+				     size_t *count_r, const char **error_r);
+enum store_result store_context_set_default(struct store *store, const char *domain, const char **error_r);
+/* The default context's domain, or STORE_NOT_FOUND when none is set. */
+enum store_result store_context_get_default(struct store *store, pool *p, const char **domain_r,
+					    const char **error_r);
+
+/* ---- Users ---- */
+
+struct store_user {
+	int64_t id;
+	int64_t context_id;
+	const char *name;     /* case-sensitive user name within the context */
+	const char *domain;   /* the context's domain */
+	const char *display_name; /* may be "" */
+	const char *email;    /* may be ""; defaults to name@domain at creation */
+	const char *password_hash; /* argon2id string (libsodium crypto_pwhash_str) */
+	bool disabled;
+};
+
+/* Adds a user to the context of domain. name: 1-64 bytes, no '@', '\\', '/', control
+ * characters or spaces. */
+enum store_result store_user_add(struct store *store, const char *domain, const char *name,
+				 const char *password_hash, const char *display_name,
+				 const char *email, const char **error_r);
+enum store_result store_user_get(struct store *store, pool *p, const char *domain, const char *name,
+				 struct store_user *user_r, const char **error_r);
+/* Users of one context (domain != NULL) or of all, ordered by domain and name. */
+enum store_result store_user_list(struct store *store, pool *p, const char *domain,
+				  struct store_user **users_r, size_t *count_r, const char **error_r);
+enum store_result store_user_set_password(struct store *store, const char *domain, const char *name,
+					  const char *password_hash, const char **error_r);
+enum store_result store_user_set_disabled(struct store *store, const char *domain, const char *name,
+					  bool disabled, const char **error_r);
+/* Removes a user and all their data in one transaction. */
+enum store_result store_user_remove(struct store *store, const char *domain, const char *name,
+				    const char **error_r);
+
+/* ---- Devices ---- */
+
+struct store_device {
+	int64_t id;
+	int64_t user_id;
+	const char *device_id;
+	const char *device_type;
+	const char *user_agent;
+	int64_t first_seen;  /* unix seconds */
+	int64_t last_seen;
+};
+
+/* Records that a device of the user made a request now: creates the device on its first
+ * request, otherwise updates type (when given), user agent (when given: Q-HTTP-1 keeps the
+ * last one seen) and last_seen. */
+enum store_result store_device_touch(struct store *store, int64_t user_id, const char *device_id,
+				     const char *device_type, const char *user_agent, int64_t now,
+				     const char **error_r);
+enum store_result store_device_list(struct store *store, pool *p, int64_t user_id,
+				    struct store_device **devices_r, size_t *count_r,
+				    const char **error_r);
+
+#endif
