@@ -61,7 +61,15 @@ enum wbxml_version_bit {
 	WBXML_V141 = 1u << 4,
 	WBXML_V160 = 1u << 5,
 	WBXML_V161 = 1u << 6,
-	WBXML_VALL = (1u << 7) - 1
+	WBXML_VALL = (1u << 7) - 1,
+	/* Masks used by wbxml-pages.def: "this version and later", and "not in 16.x". */
+	WBXML_V120_UP = WBXML_VALL & ~WBXML_V25,
+	WBXML_V121_UP = WBXML_V120_UP & ~WBXML_V120,
+	WBXML_V140_UP = WBXML_V121_UP & ~WBXML_V121,
+	WBXML_V141_UP = WBXML_V140_UP & ~WBXML_V140,
+	WBXML_V160_UP = WBXML_V141_UP & ~WBXML_V141,
+	WBXML_V16X = WBXML_V160 | WBXML_V161,
+	WBXML_VALL_BUT_16 = WBXML_VALL & ~WBXML_V16X
 };
 
 /* The bit of a protocol version given as 25, 120, 121, 140, 141, 160 or 161; 0 if unknown. */
