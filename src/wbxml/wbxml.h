@@ -127,7 +127,9 @@ void wbxml_limits_default(struct wbxml_limits *limits_r);
 
 /* Decodes data[0..len) into a tree allocated from p. On error returns -1 and *error_r says
  * what was wrong and at which byte offset (allocated from p); nothing is returned then.
- * limits may be NULL for the defaults. */
+ * limits may be NULL for the defaults. Strings and opaque data are copied into p, so data may
+ * be freed once this returns. Invalid UTF-8 in strings is replaced by U+FFFD (Q-MAIL-3);
+ * unknown code pages and tokens become nodes whose wbxml_tag_name() is NULL (Q-PARSE-2). */
 int wbxml_decode(pool *p, const void *data, size_t len, const struct wbxml_limits *limits,
 		 struct wbxml_node **root_r, const char **error_r);
 
@@ -169,6 +171,7 @@ struct wbxml_writer {
 	size_t skip_depth;      /* > 0 while inside an element dropped for the version */
 	bool failed;
 	const char *error;
+	bool root_done;         /* the root element has been closed */
 };
 
 /* Starts a document in out (writes the header). version is 0 or a version as for
