@@ -6,6 +6,8 @@
  * produce a document that decodes. Any disagreement aborts, so libFuzzer records the input. */
 #include "wbxml/wbxml.h"
 
+#include "lib/utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,9 @@ static void touch_accessors(const struct wbxml_node *node)
 
 		if (s != NULL && node->value_kind == WBXML_VALUE_STRING && strlen(s) != node->value_len)
 			fuzz_fail("string value with an embedded NUL", NULL);
+		if (node->value_kind == WBXML_VALUE_STRING &&
+		    !utf8_valid(node->value, node->value_len, NULL))
+			fuzz_fail("decoded string is not valid UTF-8", NULL);
 		(void)wbxml_node_bytes(node, &bytes, &len);
 		(void)wbxml_node_uint(node, UINT32_MAX, &v, &error);
 		(void)wbxml_tag_name(node->tag);

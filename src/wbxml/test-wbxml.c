@@ -4,6 +4,7 @@
 
 #include "lib/buf.h"
 #include "lib/pool.h"
+#include "lib/utf8.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -487,6 +488,39 @@ START_TEST(test_decode_invalid_utf8_replaced)
 }
 END_TEST
 
+/* The decoder's UTF-8 check agrees with lib/utf8.c on the tricky cases: what it keeps is
+ * valid, what it replaces is replaced exactly as utf8_append_sanitized() does. */
+START_TEST(test_decode_utf8_edge_cases)
+{
+	static const char *const cases[] = {
+		"plain ascii that is longer than one word",
+		"\xc3\xbc\xd0\x96\xe2\x82\xac\xf0\x9f\x98\x80 valid mix",
+		"\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xe0\xa0\x80",
+		"\xed\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xee\x80\x80",
+		"\xf0\x8f\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80",
+		"\xf5\x80\x80\x80", "\xff", "\x80", "abcdefg\xc3", "abcdefgh\xe2\x82",
+		"\xf0\x9f\x98", "\xc3\x28", "\xe2\x28\xa1", "12345678\xf0\x28\x8c\xbc",
+	};
+	pool *p = pool_new(0);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf in = BUF_INIT, expect = BUF_INIT;
+		unsigned char hdr[] = { HDR, 0x4b, 0x03 };
+		buf_append(&in, hdr, sizeof(hdr));
+		buf_append(&in, cases[i], strlen(cases[i]) + 1);
+		buf_putc(&in, 0x01);
+		utf8_append_sanitized(&expect, cases[i], strlen(cases[i]));
+		struct wbxml_node *root = decode_ok(p, in.data, in.len);
+		ck_assert_uint_eq(root->value_len, expect.len);
+		ck_assert_mem_eq(root->value, expect.data, expect.len);
+		ck_assert(utf8_valid(root->value, root->value_len, NULL));
+		buf_free(&in);
+		buf_free(&expect);
+	}
+	pool_free(&p);
+}
+END_TEST
+
 START_TEST(test_decode_opaque_with_nul)
 {
 	pool *p = pool_new(0);
@@ -930,6 +964,7 @@ static Suite *wbxml_suite(void)
 	tcase_add_test(tc, test_writer_errors);
 	tcase_add_test(tc, test_decode_string_pieces_and_empty);
 	tcase_add_test(tc, test_decode_invalid_utf8_replaced);
+	tcase_add_test(tc, test_decode_utf8_edge_cases);
 	tcase_add_test(tc, test_decode_opaque_with_nul);
 	tcase_add_test(tc, test_decode_unknown_page_and_token_q_parse_2);
 	tcase_add_test(tc, test_accessors);
