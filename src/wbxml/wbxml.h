@@ -87,6 +87,12 @@ enum wbxml_tag {
 	WBXML_TAG_NONE = 0xffff
 };
 
+/* Former constant names, kept so that code written against the first version of the table
+ * still builds: the specification says calendar:Timezone (MS-ASCAL) and email:Status for the
+ * flag status (MS-ASEMAIL). Use the new names. */
+#define WBXML_Calendar_TimeZone WBXML_Calendar_Timezone
+#define WBXML_Email_FlagStatus WBXML_Email_Status
+
 /* Name of a known tag ("SyncKey"), or NULL for a token the table does not have. */
 const char *wbxml_tag_name(uint16_t tag);
 /* Name of a known code page ("AirSync"), or NULL. */
