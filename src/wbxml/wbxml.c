@@ -251,7 +251,7 @@ static void dec_sanitize_utf8(struct decoder *d, struct wbxml_node *node)
 static int dec_str_i(struct decoder *d, struct wbxml_node *node)
 {
 	size_t start = d->pos;
-	size_t total = 0, pos = d->pos;
+	size_t total = 0, pos = d->pos, pieces = 0;
 
 	/* First pass: find the end of every piece, so that the text is copied once. */
 	while (pos < d->len && d->data[pos] == TOK_STR_I) {
@@ -265,9 +265,14 @@ static int dec_str_i(struct decoder *d, struct wbxml_node *node)
 			return dec_fail(d, start, "string longer than the limit of %zu bytes",
 					d->limits.max_string);
 		pos += piece + 2;
+		pieces++;
 	}
 
 	unsigned char *value = pool_alloc(d->p, total + 1);
+	if (pieces == 1) {
+		memcpy(value, d->data + d->pos + 1, total); /* the usual case: no second scan */
+		d->pos = pos;
+	}
 	size_t off = 0;
 	while (d->pos < pos) {
 		const unsigned char *s = d->data + d->pos + 1;
