@@ -156,7 +156,8 @@ struct wbxml_node *wbxml_next_same(const struct wbxml_node *child);
 const char *wbxml_node_str(const struct wbxml_node *node);
 /* The text of the first child with the tag, or NULL when there is no such child. */
 const char *wbxml_child_str(const struct wbxml_node *node, uint16_t tag);
-/* The node's text (STR_I or OPAQUE) as bytes; 0, or -1 when it has no text value. */
+/* The node's text (STR_I or OPAQUE) as bytes; an element with neither text nor children gives
+ * 0 bytes (Q-PARSE-1); 0, or -1 when it has children but no text. */
 int wbxml_node_bytes(const struct wbxml_node *node, const unsigned char **data_r, size_t *len_r);
 /* Parses the node's text as a decimal number in [0, max]; 0, or -1 with *error_r set. */
 int wbxml_node_uint(const struct wbxml_node *node, uint64_t max, uint64_t *value_r,
