@@ -43,13 +43,17 @@ enum stmt_id {
 	ST_CTX_CLEAR_DEFAULT,
 	ST_CTX_SET_DEFAULT,
 	ST_CTX_GET_DEFAULT,
+	ST_CTX_RESOLVE,
+	ST_CTX_RESOLVE_DEFAULT,
 	ST_USER_INSERT,
 	ST_USER_GET,
+	ST_USER_GET_DEFAULT,
 	ST_USER_LIST_ALL,
 	ST_USER_LIST_CTX,
 	ST_USER_SET_PASSWORD,
 	ST_USER_SET_DISABLED,
 	ST_USER_DELETE,
+	ST_DEVICE_SEEN,
 	ST_DEVICE_TOUCH,
 	ST_DEVICE_LIST,
 	ST_COUNT
@@ -75,10 +79,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CTX_CLEAR_DEFAULT] = "UPDATE contexts SET is_default = 0 WHERE is_default = 1",
 	[ST_CTX_SET_DEFAULT] = "UPDATE contexts SET is_default = 1 WHERE id = ?",
 	[ST_CTX_GET_DEFAULT] = "SELECT " CTX_COLUMNS " FROM contexts c WHERE c.is_default = 1",
+	/* Without the user count, which costs a scan of the context's users. */
+	[ST_CTX_RESOLVE] = "SELECT id, domain FROM contexts WHERE domain = ?",
+	[ST_CTX_RESOLVE_DEFAULT] = "SELECT id, domain FROM contexts WHERE is_default = 1",
 	[ST_USER_INSERT] = "INSERT INTO users (context_id, name, display_name, email, "
 			   "password_hash, disabled, created) VALUES (?, ?, ?, ?, ?, 0, ?)",
 	[ST_USER_GET] = "SELECT " USER_COLUMNS " FROM users u JOIN contexts c ON c.id = u.context_id"
-			" WHERE u.context_id = ? AND u.name = ?",
+			" WHERE c.domain = ?1 AND u.name = ?2",
+	[ST_USER_GET_DEFAULT] = "SELECT " USER_COLUMNS " FROM users u JOIN contexts c"
+				" ON c.id = u.context_id WHERE c.is_default = 1 AND u.name = ?2",
 	[ST_USER_LIST_ALL] = "SELECT " USER_COLUMNS " FROM users u JOIN contexts c"
 			     " ON c.id = u.context_id ORDER BY c.domain, u.name",
 	[ST_USER_LIST_CTX] = "SELECT " USER_COLUMNS " FROM users u JOIN contexts c"
@@ -86,6 +95,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ? WHERE context_id = ? AND name = ?",
 	[ST_USER_SET_DISABLED] = "UPDATE users SET disabled = ? WHERE context_id = ? AND name = ?",
 	[ST_USER_DELETE] = "DELETE FROM users WHERE context_id = ? AND name = ?",
+	[ST_DEVICE_SEEN] = "SELECT device_type, user_agent, last_seen FROM devices"
+			   " WHERE user_id = ? AND device_id = ?",
 	/* An empty type or user agent means "not given": keep the stored one (Q-HTTP-1). */
 	[ST_DEVICE_TOUCH] = "INSERT INTO devices (user_id, device_id, device_type, user_agent,"
 			    " first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
@@ -94,7 +105,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    "  devices.device_type ELSE excluded.device_type END,"
 			    " user_agent = CASE WHEN excluded.user_agent = '' THEN"
 			    "  devices.user_agent ELSE excluded.user_agent END,"
-			    " last_seen = excluded.last_seen",
+			    " last_seen = CASE WHEN excluded.last_seen > devices.last_seen THEN"
+			    "  excluded.last_seen ELSE devices.last_seen END",
 	[ST_DEVICE_LIST] = "SELECT " DEVICE_COLUMNS " FROM devices WHERE user_id = ? ORDER BY device_id",
 };
 
@@ -568,34 +580,31 @@ static void read_context(sqlite3_stmt *stmt, pool *p, struct store_context *ctx_
 	ctx_r->user_count = sqlite3_column_int64(stmt, 3);
 }
 
-/* Finds the context of domain (NULL: the default one). STORE_NOT_FOUND with a message
- * when the domain is not valid, not there, or there is no default. */
-static enum store_result context_find(struct store *store, const char *domain,
-				      struct store_context *ctx_r, pool *p)
+/* Checks and lower-cases domain into lc (256 bytes); false with the error set. */
+static bool domain_lookup_key(struct store *store, const char *domain, char lc[256])
 {
-	enum stmt_id id = domain == NULL ? ST_CTX_GET_DEFAULT : ST_CTX_GET;
-	char lc[256];
 	const char *why;
 
-	if (domain != NULL) {
-		if (!store_domain_valid(domain, &why)) {
-			set_error(store, "no context '%.256s': %s", domain, why);
-			return STORE_NOT_FOUND;
-		}
-		str_copy(lc, sizeof(lc), domain);
-		str_lcase(lc);
+	if (!store_domain_valid(domain, &why)) {
+		set_error(store, "no context '%.256s': %s", domain, why);
+		return false;
 	}
-	sqlite3_stmt *stmt = stmt_get(store, id);
-	if (stmt == NULL)
-		return STORE_ERROR;
-	if (domain != NULL)
-		bind_text(stmt, 1, lc);
+	str_copy(lc, 256, domain);
+	str_lcase(lc);
+	return true;
+}
+
+/* Runs the context lookup stmt (bound already) and reads its row with read_row. */
+static enum store_result context_lookup(struct store *store, sqlite3_stmt *stmt, const char *lc,
+					void (*read_row)(sqlite3_stmt *, void *), void *context)
+{
 	int rc = db_step(store, stmt);
 	enum store_result ret = STORE_OK;
+
 	if (rc == SQLITE_ROW) {
-		read_context(stmt, p, ctx_r);
+		read_row(stmt, context);
 	} else if (rc == SQLITE_DONE) {
-		if (domain == NULL)
+		if (lc == NULL)
 			set_error(store, "no default context is set (easctl context default DOMAIN)");
 		else
 			set_error(store, "no context '%s'", lc);
@@ -607,18 +616,57 @@ static enum store_result context_find(struct store *store, const char *domain,
 	return ret;
 }
 
-/* context_find into a ctx_ref, for functions that need no caller's pool. */
+struct read_context_args {
+	pool *p;
+	struct store_context *ctx;
+};
+
+static void read_context_row(sqlite3_stmt *stmt, void *context)
+{
+	struct read_context_args *args = context;
+	read_context(stmt, args->p, args->ctx);
+}
+
+/* Finds the context of domain (NULL: the default one) with its user count. STORE_NOT_FOUND
+ * with a message when the domain is not valid, not there, or there is no default. */
+static enum store_result context_find(struct store *store, const char *domain,
+				      struct store_context *ctx_r, pool *p)
+{
+	struct read_context_args args = { p, ctx_r };
+	char lc[256];
+
+	if (domain != NULL && !domain_lookup_key(store, domain, lc))
+		return STORE_NOT_FOUND;
+	sqlite3_stmt *stmt = stmt_get(store, domain == NULL ? ST_CTX_GET_DEFAULT : ST_CTX_GET);
+	if (stmt == NULL)
+		return STORE_ERROR;
+	if (domain != NULL)
+		bind_text(stmt, 1, lc);
+	return context_lookup(store, stmt, domain == NULL ? NULL : lc, read_context_row, &args);
+}
+
+static void read_ref_row(sqlite3_stmt *stmt, void *context)
+{
+	struct ctx_ref *ref = context;
+	const unsigned char *domain = sqlite3_column_text(stmt, 1);
+	ref->id = sqlite3_column_int64(stmt, 0);
+	str_copy(ref->domain, sizeof(ref->domain), domain == NULL ? "" : (const char *)domain);
+}
+
+/* Resolves domain (NULL: the default) to its id and stored domain: the hot path of every
+ * user lookup, so it reads one index entry and allocates nothing. */
 static enum store_result context_ref(struct store *store, const char *domain, struct ctx_ref *ref_r)
 {
-	pool *p = pool_new(512);
-	struct store_context ctx;
-	enum store_result ret = context_find(store, domain, &ctx, p);
-	if (ret == STORE_OK) {
-		ref_r->id = ctx.id;
-		str_copy(ref_r->domain, sizeof(ref_r->domain), ctx.domain);
-	}
-	pool_free(&p);
-	return ret;
+	char lc[256];
+
+	if (domain != NULL && !domain_lookup_key(store, domain, lc))
+		return STORE_NOT_FOUND;
+	sqlite3_stmt *stmt = stmt_get(store, domain == NULL ? ST_CTX_RESOLVE_DEFAULT : ST_CTX_RESOLVE);
+	if (stmt == NULL)
+		return STORE_ERROR;
+	if (domain != NULL)
+		bind_text(stmt, 1, lc);
+	return context_lookup(store, stmt, domain == NULL ? NULL : lc, read_ref_row, ref_r);
 }
 
 /* True when a default context exists; -1 on error. */
@@ -927,35 +975,42 @@ out:
 	return ret;
 }
 
-/* Looks the user up: the context first (for a precise message), then the user. */
+/* Looks the user up in one statement (the hot path of authentication); on a miss, looks at
+ * the context too, to say which of the two is missing. */
 static enum store_result user_find(struct store *store, pool *p, const char *domain,
 				   const char *name, struct store_user *user_r)
 {
 	struct ctx_ref ref;
 	const char *why;
-	enum store_result ret = context_ref(store, domain, &ref);
+	char lc[256];
+	enum store_result ret;
 
-	if (ret != STORE_OK)
-		return ret;
+	if (domain != NULL && !domain_lookup_key(store, domain, lc))
+		return STORE_NOT_FOUND;
 	if (!store_user_name_valid(name, &why)) {
-		set_error(store, "no user '%.64s' in context '%s': %s", name, ref.domain, why);
+		set_error(store, "no user '%.64s': %s", name, why);
 		return STORE_NOT_FOUND;
 	}
-	sqlite3_stmt *stmt = stmt_get(store, ST_USER_GET);
+	sqlite3_stmt *stmt = stmt_get(store, domain == NULL ? ST_USER_GET_DEFAULT : ST_USER_GET);
 	if (stmt == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(stmt, 1, ref.id);
+	if (domain != NULL)
+		bind_text(stmt, 1, lc);
 	bind_text(stmt, 2, name);
 	int rc = db_step(store, stmt);
 	if (rc == SQLITE_ROW) {
 		read_user(stmt, p, user_r);
+		ret = STORE_OK;
 	} else if (rc == SQLITE_DONE) {
-		set_error(store, "no user '%s' in context '%s'", name, ref.domain);
 		ret = STORE_NOT_FOUND;
 	} else {
 		ret = result_from_rc(store, rc, "looking up a user");
 	}
 	stmt_done(stmt);
+	if (ret == STORE_NOT_FOUND && (ret = context_ref(store, domain, &ref)) == STORE_OK) {
+		set_error(store, "no user '%s' in context '%s'", name, ref.domain);
+		ret = STORE_NOT_FOUND;
+	}
 	return ret;
 }
 
@@ -1111,6 +1166,36 @@ static bool device_id_valid(const char *device_id)
 	return true;
 }
 
+/* 1 when the device is stored with this type and agent and was seen less than
+ * STORE_DEVICE_SEEN_RESOLUTION seconds ago, so that touching it would change nothing worth a
+ * write (a write is a disk sync, and a phone makes a request every few seconds); 0 when it
+ * needs the write; -1 on error (set). */
+static int device_seen_recently(struct store *store, int64_t user_id, const char *device_id,
+				const char *type, const char *agent, int64_t now)
+{
+	sqlite3_stmt *stmt = stmt_get(store, ST_DEVICE_SEEN);
+	int ret = 0;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, user_id);
+	bind_text(stmt, 2, device_id);
+	int rc = db_step(store, stmt);
+	if (rc == SQLITE_ROW) {
+		const char *old_type = (const char *)sqlite3_column_text(stmt, 0);
+		const char *old_agent = (const char *)sqlite3_column_text(stmt, 1);
+		int64_t last_seen = sqlite3_column_int64(stmt, 2);
+		ret = (*type == '\0' || (old_type != NULL && strcmp(type, old_type) == 0)) &&
+		      (*agent == '\0' || (old_agent != NULL && strcmp(agent, old_agent) == 0)) &&
+		      now >= last_seen && now - last_seen < STORE_DEVICE_SEEN_RESOLUTION;
+	} else if (rc != SQLITE_DONE) {
+		result_from_rc(store, rc, "looking up a device");
+		ret = -1;
+	}
+	stmt_done(stmt);
+	return ret;
+}
+
 enum store_result store_device_touch(struct store *store, int64_t user_id, const char *device_id,
 				     const char *device_type, const char *user_agent, int64_t now,
 				     const char **error_r)
@@ -1126,8 +1211,12 @@ enum store_result store_device_touch(struct store *store, int64_t user_id, const
 	}
 	clean_text(&type, device_type, DEVICE_TYPE_MAX);
 	clean_text(&agent, user_agent, USER_AGENT_MAX);
-	sqlite3_stmt *stmt = stmt_get(store, ST_DEVICE_TOUCH);
-	if (stmt == NULL) {
+	int seen = device_seen_recently(store, user_id, device_id, buf_cstr(&type),
+					buf_cstr(&agent), now);
+	sqlite3_stmt *stmt = seen != 0 ? NULL : stmt_get(store, ST_DEVICE_TOUCH);
+	if (seen > 0) {
+		ret = STORE_OK;
+	} else if (stmt == NULL) {
 		ret = STORE_ERROR;
 	} else {
 		sqlite3_bind_int64(stmt, 1, user_id);

@@ -147,7 +147,12 @@ struct store_device {
  * of printable ASCII without spaces (STORE_INVALID otherwise: the server hex-encodes a binary
  * id first). device_type and user_agent are never refused: they are kept as UTF-8 of at most
  * 128 and 256 bytes (cut at a character boundary; invalid bytes become U+FFFD and control
- * characters '?'). An unknown user_id gives STORE_NOT_FOUND. */
+ * characters '?'). An unknown user_id gives STORE_NOT_FOUND.
+ * A touch that changes neither type nor agent and comes less than
+ * STORE_DEVICE_SEEN_RESOLUTION seconds after the stored last_seen writes nothing (a write
+ * costs a disk sync, and the server touches the device on every request): last_seen is
+ * exact to that resolution. */
+#define STORE_DEVICE_SEEN_RESOLUTION 60
 enum store_result store_device_touch(struct store *store, int64_t user_id, const char *device_id,
 				     const char *device_type, const char *user_agent, int64_t now,
 				     const char **error_r);

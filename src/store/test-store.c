@@ -613,14 +613,30 @@ START_TEST(test_device_touch_keeps_last_user_agent)
 	ck_assert_str_eq(devs[0].device_type, "WP8");
 	ck_assert_str_eq(devs[0].user_agent, "MSFT-WP/8.10.14219");
 	ck_assert_int_eq(devs[0].first_seen, 1000);
-	ck_assert_int_eq(devs[0].last_seen, 1020);
+	ck_assert_int_eq(devs[0].last_seen, 1000); /* nothing worth a write within a minute */
 	ck_assert_int_eq(devs[0].user_id, uid);
-	/* A new one replaces it. */
+	/* A new one replaces it at once. */
 	ck_assert_int_eq(store_device_touch(store, uid, "WP81", "WindowsMail", "MSFT-WP/10.0", 1030,
 					    &error), STORE_OK);
 	ck_assert_int_eq(store_device_list(store, p, uid, &devs, &n, &error), STORE_OK);
 	ck_assert_str_eq(devs[0].device_type, "WindowsMail");
 	ck_assert_str_eq(devs[0].user_agent, "MSFT-WP/10.0");
+	ck_assert_int_eq(devs[0].first_seen, 1000);
+	ck_assert_int_eq(devs[0].last_seen, 1030);
+	/* last_seen moves once the resolution has passed, and never backwards. */
+	ck_assert_int_eq(store_device_touch(store, uid, "WP81", NULL, "MSFT-WP/10.0",
+					    1030 + STORE_DEVICE_SEEN_RESOLUTION - 1, &error), STORE_OK);
+	ck_assert_int_eq(store_device_list(store, p, uid, &devs, &n, &error), STORE_OK);
+	ck_assert_int_eq(devs[0].last_seen, 1030);
+	ck_assert_int_eq(store_device_touch(store, uid, "WP81", NULL, NULL,
+					    1030 + STORE_DEVICE_SEEN_RESOLUTION, &error), STORE_OK);
+	ck_assert_int_eq(store_device_list(store, p, uid, &devs, &n, &error), STORE_OK);
+	ck_assert_int_eq(devs[0].last_seen, 1030 + STORE_DEVICE_SEEN_RESOLUTION);
+	ck_assert_int_eq(store_device_touch(store, uid, "WP81", NULL, "older clock", 500, &error),
+			 STORE_OK);
+	ck_assert_int_eq(store_device_list(store, p, uid, &devs, &n, &error), STORE_OK);
+	ck_assert_int_eq(devs[0].last_seen, 1030 + STORE_DEVICE_SEEN_RESOLUTION);
+	ck_assert_str_eq(devs[0].user_agent, "older clock");
 	ck_assert_int_eq(devs[0].first_seen, 1000);
 
 	/* Device ids are case-sensitive and ordered; hostile agents are cleaned, not refused. */
@@ -837,9 +853,9 @@ START_TEST(test_fault_injection_leaves_no_partial_writes)
 			ck_assert_str_eq(buf_cstr(&before), buf_cstr(&after));
 			ck_assert_uint_lt(n, 50);
 		}
-		/* Transactions fail at BEGIN, their statements and COMMIT; a device touch is one
-		 * statement. */
-		ck_assert_uint_ge(faults, op == OP_DEVICE_TOUCH ? 1 : 3);
+		/* Transactions fail at BEGIN, their statements and COMMIT; a device touch is a
+		 * look-up and one statement. */
+		ck_assert_uint_ge(faults, op == OP_DEVICE_TOUCH ? 2 : 3);
 		dump(store, &after);
 		ck_assert_msg(strcmp(buf_cstr(&before), buf_cstr(&after)) != 0, "op %d", op);
 	}
