@@ -409,7 +409,17 @@ static int configure_connection(struct store *store)
 
 	sqlite3_extended_result_codes(store->db, 1);
 	sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
-	rc = exec_once(store, "PRAGMA journal_mode = WAL", text, sizeof(text));
+	/* Several first openers of a fresh file race to switch it to WAL, which needs an
+	 * exclusive lock; SQLite then answers SQLITE_BUSY at once (it cannot wait without a
+	 * risk of deadlock), so wait and retry here, up to the busy timeout. */
+	uint64_t deadline = clock_monotonic_ms() + STORE_BUSY_TIMEOUT_MS;
+	for (;;) {
+		rc = exec_once(store, "PRAGMA journal_mode = WAL", text, sizeof(text));
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+		    clock_monotonic_ms() >= deadline)
+			break;
+		sqlite3_sleep(2);
+	}
 	if (rc != SQLITE_DONE) {
 		set_db_error(store, rc, "setting WAL mode");
 		return -1;
@@ -464,27 +474,12 @@ static int make_data_dir(struct store *store, const char *data_dir, bool *create
 	return 0;
 }
 
-/* Removes what a failed first open created, so that nothing partial stays behind. */
-static void remove_created(const char *data_dir, const char *path, bool dir_created,
-			   bool file_created)
-{
-	if (file_created) {
-		static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-		for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-			char name[4096];
-			if (snprintf(name, sizeof(name), "%s%s", path, suffixes[i]) < (int)sizeof(name))
-				(void)unlink(name);
-		}
-	}
-	if (dir_created)
-		(void)rmdir(data_dir);
-}
 
 static enum store_result open_common(const char *data_dir, bool migrate, struct store **store_r,
 				     const char **error_r)
 {
 	struct store *store = xcalloc(1, sizeof(*store));
-	bool dir_created = false, file_created = false;
+	bool dir_created = false;
 	char path[4096] = "";
 	int from, to;
 
@@ -507,7 +502,6 @@ static enum store_result open_common(const char *data_dir, bool migrate, struct 
 	 * -wal and -shm files the mode of the database file. */
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		file_created = true;
 		close(fd);
 	} else if (errno != EEXIST) {
 		set_error(store, "cannot create %s: %s", path, strerror(errno));
@@ -540,7 +534,11 @@ fail:
 	str_copy(open_error, sizeof(open_error), store->error);
 	sqlite3_close_v2(store->db);
 	free(store);
-	remove_created(data_dir, path, dir_created, file_created);
+	/* A data directory created in vain goes again (rmdir removes only an empty one). A
+	 * database file stays: other processes may have opened it meanwhile, and an empty or
+	 * fully migrated file is a consistent state (each migration step is a transaction). */
+	if (dir_created)
+		(void)rmdir(data_dir);
 	*error_r = open_error;
 	return STORE_ERROR;
 }

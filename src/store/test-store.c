@@ -785,6 +785,54 @@ START_TEST(test_threads_with_own_handles)
 }
 END_TEST
 
+struct open_arg {
+	const char *dir;
+	pthread_barrier_t *barrier;
+	enum store_result result;
+	int version;
+	char error[512];
+};
+
+static void *open_thread(void *context)
+{
+	struct open_arg *arg = context;
+	struct store *store = NULL;
+	const char *error;
+	int from;
+
+	pthread_barrier_wait(arg->barrier);
+	arg->result = store_open(arg->dir, &store, &error);
+	if (arg->result == STORE_OK)
+		arg->result = store_migrate(store, &from, &arg->version, &error);
+	if (arg->result != STORE_OK)
+		snprintf(arg->error, sizeof(arg->error), "%s", error);
+	store_close(&store);
+	return NULL;
+}
+
+/* Several openers of one fresh directory at once (easd and easctl starting together): all
+ * succeed, one of them migrates, the others find nothing left to do. */
+START_TEST(test_concurrent_first_open)
+{
+	const char *dir = new_dir("racing");
+	pthread_t threads[THREADS];
+	struct open_arg args[THREADS];
+	pthread_barrier_t barrier;
+
+	ck_assert_int_eq(pthread_barrier_init(&barrier, NULL, THREADS), 0);
+	for (int i = 0; i < THREADS; i++) {
+		args[i] = (struct open_arg){ dir, &barrier, STORE_ERROR, -1, "" };
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, open_thread, &args[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(threads[i], NULL);
+		ck_assert_msg(args[i].result == STORE_OK, "thread %d: %s", i, args[i].error);
+		ck_assert_int_eq(args[i].version, store_schema_version());
+	}
+	pthread_barrier_destroy(&barrier);
+}
+END_TEST
+
 /* ---- Fault injection ---- */
 
 /* In this order: each runs on what the ones before left. */
@@ -919,6 +967,7 @@ int main(void)
 	tcase_add_test(tc, test_device_touch_keeps_last_user_agent);
 	tcase_add_test(tc, test_two_handles_share_the_file);
 	tcase_add_test(tc, test_threads_with_own_handles);
+	tcase_add_test(tc, test_concurrent_first_open);
 	tcase_add_test(tc, test_fault_injection_leaves_no_partial_writes);
 	tcase_add_test(tc, test_fault_injection_in_migration);
 	suite_add_tcase(s, tc);
