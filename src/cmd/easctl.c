@@ -10,8 +10,10 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,10 +43,29 @@ void easctl_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Run as root on a data directory that belongs to another user (easd's service account),
+ * easctl becomes that user, so that a database file it creates can be opened by easd.
+ * Returns 0, or -1 after printing why it could not. */
+static int become_data_dir_owner(const char *data_dir)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(data_dir, &st) < 0 || st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
+		easctl_error("cannot switch to the owner (uid %u) of %s: %s", (unsigned)st.st_uid,
+			     data_dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct store *easctl_store(struct easctl *ctl)
 {
 	const char *error;
 
+	if (ctl->store == NULL && become_data_dir_owner(ctl->data_dir) < 0)
+		return NULL;
 	if (ctl->store == NULL && store_open(ctl->data_dir, &ctl->store, &error) != STORE_OK) {
 		easctl_error("%s", error);
 		return NULL;
@@ -59,7 +80,8 @@ static void print_global_usage(FILE *out)
 	fputs("usage: easctl [--data DIR | --config FILE] COMMAND [ARGS...]\n"
 	      "\n"
 	      "Administers an easd installation: its contexts (one per mail domain), users and\n"
-	      "database. Changes take effect at once, also while easd runs.\n"
+	      "database. Changes take effect at once, also while easd runs. Run as root on a data\n"
+	      "directory that belongs to another user, easctl works as that user.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --data DIR     the data directory (default: the config file's data key,\n"
@@ -247,6 +269,8 @@ static int cmd_migrate(struct easctl *ctl, int argc, char **argv)
 	}
 	if (argc > 1)
 		return usage_error("migrate", "unexpected argument '%s'", argv[1]);
+	if (become_data_dir_owner(ctl->data_dir) < 0)
+		return EASCTL_EXIT_FAIL;
 	if (store_open_unmigrated(ctl->data_dir, &store, &error) != STORE_OK) {
 		easctl_error("%s", error);
 		return EASCTL_EXIT_FAIL;
