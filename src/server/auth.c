@@ -49,6 +49,11 @@ struct srv_auth *srv_auth_new(const struct srv_throttle_limits *limits, unsigned
 	return a;
 }
 
+void srv_auth_drain(struct srv_auth *a)
+{
+	srv_hasher_drain(a->hasher);
+}
+
 void srv_auth_free(struct srv_auth **auth)
 {
 	struct srv_auth *a = *auth;

@@ -55,7 +55,10 @@ struct srv_auth_attempt {
 /* hash_threads: 0 for one per CPU. */
 struct srv_auth *srv_auth_new(const struct srv_throttle_limits *limits, unsigned cache_ttl,
 			      unsigned hash_threads);
-/* Finishes queued verifications (their wake callbacks run) and frees everything. */
+/* Finishes queued verifications (their wake callbacks run); from then on every login that
+ * needs a hash is refused as BUSY. For shutdown, before the listeners stop. */
+void srv_auth_drain(struct srv_auth *auth);
+/* Drains and frees everything. */
 void srv_auth_free(struct srv_auth **auth);
 void srv_auth_configure(struct srv_auth *auth, const struct srv_throttle_limits *limits,
 			unsigned cache_ttl);

@@ -45,11 +45,12 @@ static void *hasher_main(void *arg)
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
-		while (h->head == NULL && !h->stopping)
+		/* When stopping, a place reserved before may still be submitted: wait for it. */
+		while (h->head == NULL && !(h->stopping && h->reserved == 0))
 			pthread_cond_wait(&h->wake, &h->lock);
 		struct job *job = h->head;
 		if (job == NULL)
-			break; /* stopping and nothing left */
+			break; /* stopping and nothing left or promised */
 		h->head = job->next;
 		if (h->head == NULL)
 			h->tail = NULL;
@@ -59,6 +60,8 @@ static void *hasher_main(void *arg)
 		/* The place is given back before the callback, which may submit again. */
 		pthread_mutex_lock(&h->lock);
 		h->reserved--;
+		if (h->stopping && h->reserved == 0)
+			pthread_cond_broadcast(&h->wake);
 		pthread_mutex_unlock(&h->lock);
 		job->done(job->ctx, match);
 		job_free(job);
@@ -90,18 +93,27 @@ struct srv_hasher *srv_hasher_new(unsigned threads, unsigned queue_max)
 	return h;
 }
 
+void srv_hasher_drain(struct srv_hasher *h)
+{
+	pthread_mutex_lock(&h->lock);
+	bool joined = h->stopping && h->nthreads == 0;
+	h->stopping = true;
+	pthread_cond_broadcast(&h->wake);
+	pthread_mutex_unlock(&h->lock);
+	if (joined)
+		return;
+	for (unsigned i = 0; i < h->nthreads; i++)
+		pthread_join(h->threads[i], NULL);
+	h->nthreads = 0;
+}
+
 void srv_hasher_free(struct srv_hasher **hasher)
 {
 	struct srv_hasher *h = *hasher;
 
 	if (h == NULL)
 		return;
-	pthread_mutex_lock(&h->lock);
-	h->stopping = true;
-	pthread_cond_broadcast(&h->wake);
-	pthread_mutex_unlock(&h->lock);
-	for (unsigned i = 0; i < h->nthreads; i++)
-		pthread_join(h->threads[i], NULL);
+	srv_hasher_drain(h);
 	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -124,6 +136,8 @@ void srv_hasher_release(struct srv_hasher *h)
 {
 	pthread_mutex_lock(&h->lock);
 	h->reserved--;
+	if (h->stopping && h->reserved == 0)
+		pthread_cond_broadcast(&h->wake);
 	pthread_mutex_unlock(&h->lock);
 }
 

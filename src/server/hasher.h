@@ -15,7 +15,10 @@ typedef void srv_hasher_done_fn(void *ctx, bool match);
 
 /* threads: hashing threads (0: one per online CPU); queue_max: jobs waiting or running. */
 struct srv_hasher *srv_hasher_new(unsigned threads, unsigned queue_max);
-/* Finishes every queued job (their callbacks run), then stops the threads. */
+/* Refuses new reservations, finishes every queued or reserved job (their callbacks run) and
+ * stops the threads. The pool stays valid (reservations fail) until srv_hasher_free. */
+void srv_hasher_drain(struct srv_hasher *h);
+/* Drains, then frees. */
 void srv_hasher_free(struct srv_hasher **hasher);
 /* Takes a place in the queue; false when it is full. A place is used by srv_hasher_submit
  * or given back with srv_hasher_release. */

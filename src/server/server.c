@@ -331,8 +331,10 @@ void srv_server_stop(struct srv_server *s, unsigned grace_ms)
 		log_warn("easd: %u request(s) still running after %u ms: ending them", left, grace_ms);
 
 	/* Parked logins are finished (and their connections resumed) before the daemons stop:
-	 * libmicrohttpd must not be stopped with suspended connections. */
-	srv_auth_free(&s->auth);
+	 * libmicrohttpd must not be stopped with suspended connections. Requests that still
+	 * arrive on open connections meanwhile find the hasher closed (503). */
+	if (s->auth != NULL)
+		srv_auth_drain(s->auth);
 	for (size_t i = 0; i < s->listener_count; i++) {
 		struct srv_listener *l = &s->listeners[i];
 		if (l->daemon != NULL) {
@@ -344,6 +346,8 @@ void srv_server_stop(struct srv_server *s, unsigned grace_ms)
 			l->fd = -1;
 		}
 	}
+	/* The daemons' threads are gone: nothing uses the login state or the stores now. */
+	srv_auth_free(&s->auth);
 	pthread_mutex_lock(&s->stores_lock);
 	for (size_t i = 0; i < s->store_count; i++)
 		store_close(&s->stores[i]);
