@@ -72,10 +72,12 @@ START_TEST(test_context_commands)
 	expect_easctl(0, NULL, "context add", "context", "add", "ox.io", NULL);
 	expect_easctl(1, NULL, "duplicate context", "context", "add", "ox.io", NULL);
 	expect_easctl(1, NULL, "duplicate context in upper case", "context", "add", "OX.IO", NULL);
-	static const char *const bad[] = { "bad domain", "-x.io", "x-.io", "a..b", ".io", "io.", "a/b",
+	static const char *const bad[] = { "bad domain", "a..b", ".io", "io.", "a/b",
 					   "a@b.io", "" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_easctl(1, NULL, bad[i], "context", "add", bad[i], NULL);
+	/* A leading '-' reads as an option; after "--" it is a bad domain. */
+	expect_easctl(1, NULL, "-x.io after --", "context", "add", "--", "-x.io", NULL);
 	expect_easctl(0, NULL, "second context", "context", "add", "Other.IO", NULL);
 
 	char *list = easctl_out("context", "list", NULL);
@@ -86,7 +88,7 @@ START_TEST(test_context_commands)
 	expect_easctl(0, NULL, "context default, other case", "context", "default", "OTHER.io", NULL);
 	expect_easctl(1, NULL, "unknown default", "context", "default", "unknown.io", NULL);
 	expect_easctl(1, NULL, "remove unknown", "context", "remove", "unknown.io", NULL);
-	expect_easctl(0, NULL, "remove", "context", "remove", "ox.io", NULL);
+	expect_easctl(0, NULL, "remove an empty context", "context", "remove", "ox.io", NULL);
 	expect_easctl(1, NULL, "remove twice", "context", "remove", "ox.io", NULL);
 	list = easctl_out("context", "list", NULL);
 	ck_assert_msg(!has_line(list, "ox.io") && has_line(list, "other.io"), "context list: %s", list);
@@ -350,8 +352,11 @@ START_TEST(test_user_remove_removes_all_data)
 	ck_assert_int_eq(h_options_status(h_env, "john@ox.io", "pw-john"), 200);
 	ck_assert_int_eq(h_options_status(h_env, "mike@b.io", "pw-mike-b"), 200);
 
-	/* Removing a context removes its users and all their data. */
-	h_easctl_ok(h_env, NULL, "context", "remove", "ox.io", NULL);
+	/* A context with users goes only with --force, and then with all their data. */
+	expect_easctl(1, NULL, "remove a context with users", "context", "remove", "ox.io", NULL);
+	ck_assert_int_eq(h_db_user_row_count(data, john), john_rows);
+	ck_assert_int_eq(h_options_status(h_env, "john@ox.io", "pw-john"), 200);
+	h_easctl_ok(h_env, NULL, "context", "remove", "ox.io", "--force", NULL);
 	ck_assert_int_eq(h_db_user_row_count(data, john), 0);
 	ck_assert_int_eq(h_db_int(data, "SELECT count(*) FROM users WHERE context_id NOT IN "
 					"(SELECT id FROM contexts)"), 0);

@@ -267,7 +267,7 @@ START_TEST(test_sighup_reloads_configuration)
 	h_env_write_file(h_env, "easd.conf", "[server]\nrealm = Second Realm\n" NO_THROTTLE);
 	size_t mark = h_easd_log_mark(h_env);
 	h_easd_signal(h_env, SIGHUP);
-	ck_assert_msg(h_easd_wait_log(h_env, mark, "reload"), "no log line about the reload");
+	ck_assert_msg(h_easd_wait_log(h_env, mark, "reloaded"), "no log line about the reload");
 	ck_assert_int_eq(h_request(h_env, "OPTIONS", H_EAS_PATH, NULL, NULL, 0, &r), 401);
 	ck_assert_msg(strstr(h_response_header(&r, "WWW-Authenticate"), "Second Realm") != NULL,
 		      "realm after SIGHUP: %s", h_response_header(&r, "WWW-Authenticate"));

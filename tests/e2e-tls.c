@@ -141,7 +141,8 @@ START_TEST(test_sighup_reloads_certificate)
 	snprintf(ca_b, sizeof(ca_b), "%s", keep_cert("ca-b.pem"));
 	size_t mark = h_easd_log_mark(h_env);
 	h_easd_signal(h_env, SIGHUP);
-	ck_assert_msg(h_easd_wait_log(h_env, mark, "reload"), "no log line about the reload");
+	/* easd logs the subject of the certificate it loaded. */
+	ck_assert_msg(h_easd_wait_log(h_env, mark, "easd test B"), "no log line about certificate B");
 	expect_trusted(ca_b, "certificate B after SIGHUP");
 	expect_untrusted(ca_a, "certificate A after SIGHUP");
 
@@ -149,7 +150,7 @@ START_TEST(test_sighup_reloads_certificate)
 	h_env_write_file(h_env, "cert.pem", "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n");
 	mark = h_easd_log_mark(h_env);
 	h_easd_signal(h_env, SIGHUP);
-	ck_assert_msg(h_easd_wait_log(h_env, mark, "reload"), "no log line about the failed reload");
+	ck_assert_msg(h_easd_wait_log(h_env, mark, "cert.pem"), "no log line about the failed reload");
 	ck_assert(h_easd_running(h_env));
 	expect_trusted(ca_b, "certificate B after a broken renewal");
 }

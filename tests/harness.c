@@ -61,6 +61,7 @@ struct h_env {
 	char *ca_file;
 	bool named;            /* DIR/TEST written */
 	int last_status;       /* wait status of the last easd that ended */
+	struct timespec born;  /* for EASD_TEST_TIMING */
 };
 
 struct h_env *h_env;
@@ -404,6 +405,7 @@ struct h_env *h_env_new(void)
 	env->pid = -1;
 	env->err_fd = -1;
 	env->log_fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &env->born);
 	pthread_mutex_init(&env->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -423,6 +425,14 @@ void h_env_free(struct h_env **envp)
 		return;
 	if (env->pid > 0)
 		h_easd_stop(env);
+	if (getenv("EASD_TEST_TIMING") != NULL) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		const char *test = tcase_name();
+		fprintf(stderr, "timing: %s %.0f ms\n", test != NULL ? test : "?",
+			(double)(now.tv_sec - env->born.tv_sec) * 1e3 +
+			(double)(now.tv_nsec - env->born.tv_nsec) / 1e6);
+	}
 	if (env->curl != NULL)
 		curl_easy_cleanup(env->curl);
 	free(env->ca_file);
@@ -1077,6 +1087,26 @@ void h_raw_send(int fd, const void *data, size_t len)
 	}
 }
 
+bool h_raw_send_until_answer(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		if (poll(&pf, 1, 0) > 0)
+			return false;  /* the server answered (or closed) already */
+		size_t piece = len < 1024 ? len : 1024;
+		ssize_t n = send(fd, p, piece, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 /* Reads more bytes from fd into b; false on EOF or error. Fails the test on timeout. */
 static bool raw_fill(int fd, buf *b)
 {
@@ -1095,10 +1125,10 @@ static bool raw_fill(int fd, buf *b)
 long h_raw_read_response(int fd, struct h_response *resp)
 {
 	buf in = BUF_INIT;
-	const char *end;
+	const char *end = NULL;
 
 	memset(resp, 0, sizeof(*resp));
-	while ((end = memmem(in.data, in.len, "\r\n\r\n", 4)) == NULL) {
+	while (in.len == 0 || (end = memmem(in.data, in.len, "\r\n\r\n", 4)) == NULL) {
 		if (!raw_fill(fd, &in)) {
 			buf_free(&in);
 			return 0;

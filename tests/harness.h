@@ -16,6 +16,7 @@
  * h_tcase_new() creates and frees the environment inside it, and easd dies with the test
  * process (PR_SET_PDEATHSIG) when an assertion ends the test early. A failed test leaves its
  * directory behind; h_main() prints its easd log and removes it after the suite.
+ * EASD_TEST_TIMING=1 in the environment prints how long each test took.
  *
  * struct h_device is the phone emulator: device id, type, protocol version, policy key, user
  * agent, the plain or base64 (MS-ASHTTP) query form, and later the per-collection SyncKeys. */
@@ -163,6 +164,9 @@ long h_options_status(struct h_env *env, const char *user, const char *password)
  * Expect: 100-continue without waiting, hand-made chunking. */
 int h_raw_connect(struct h_env *env);
 void h_raw_send(int fd, const void *data, size_t len);
+/* Sends in small pieces and stops early, without failing, once the server has answered or
+ * closed: for bodies a server may refuse before reading them. True when all was sent. */
+bool h_raw_send_until_answer(int fd, const void *data, size_t len);
 /* Reads one response (status line, headers, a Content-Length body) from fd. Returns the
  * status, 0 when the connection closed first. */
 long h_raw_read_response(int fd, struct h_response *resp);
