@@ -299,6 +299,12 @@ static int cmd_help(int argc, char **argv)
 		fputs(migrate_help, stdout);
 		return EASCTL_EXIT_OK;
 	}
+#ifdef EASCTL_HAVE_WBXML
+	if (strcmp(argv[1], "wbxml") == 0) {
+		char *wbxml_argv[] = { "wbxml", "--help", NULL };
+		return easctl_wbxml_main(2, wbxml_argv);
+	}
+#endif
 	const struct easctl_group *group = find_group(argv[1]);
 	if (group == NULL)
 		return usage_error("", "no help for unknown command '%s'", argv[1]);
