@@ -1,5 +1,7 @@
 /* Unit tests of the MS-ASHTTP query forms (server/query.h). */
 #include <check.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/base64.h"
@@ -342,6 +344,48 @@ START_TEST(test_latin1_fallback)
 }
 END_TEST
 
+/* Every input the fuzzer (fuzz-query.c) ever crashed on, kept in tests/regress/server/, and
+ * the seeds: parsed again without a sanitizer report. */
+static unsigned replay_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned files = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char path[1024];
+		unsigned char data[SRV_QUERY_MAX_LEN + 64];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		FILE *f = fopen(path, "rb");
+		if (f == NULL)
+			continue;
+		size_t n = fread(data, 1, sizeof(data), f);
+		fclose(f);
+		pool *p = pool_new(0);
+		struct srv_query q;
+		const char *error;
+		char *text = pool_strndup(p, (const char *)data, n);
+		(void)srv_query_parse(p, text, strlen(text), &q, &error);
+		(void)srv_query_parse_packed(p, data, n, &q, &error);
+		pool_free(&p);
+		files++;
+	}
+	closedir(d);
+	return files;
+}
+
+START_TEST(test_replay_inputs)
+{
+	replay_dir("tests/regress/server");
+	/* The seeds must be there when run from the repository root (run-tests.sh does). */
+	ck_assert_uint_ge(replay_dir("tests/fuzz-seeds/query"), 4);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("server-query");
@@ -358,6 +402,7 @@ int main(void)
 	tcase_add_test(tc, test_base64_unknown_command);
 	tcase_add_test(tc, test_form_detection);
 	tcase_add_test(tc, test_latin1_fallback);
+	tcase_add_test(tc, test_replay_inputs);
 	suite_add_tcase(s, tc);
 
 	SRunner *sr = srunner_create(s);
