@@ -42,7 +42,6 @@ enum stmt_id {
 	ST_CTX_DELETE,
 	ST_CTX_CLEAR_DEFAULT,
 	ST_CTX_SET_DEFAULT,
-	ST_CTX_GET_DEFAULT,
 	ST_CTX_RESOLVE,
 	ST_CTX_RESOLVE_DEFAULT,
 	ST_USER_INSERT,
@@ -78,7 +77,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CTX_DELETE] = "DELETE FROM contexts WHERE id = ?",
 	[ST_CTX_CLEAR_DEFAULT] = "UPDATE contexts SET is_default = 0 WHERE is_default = 1",
 	[ST_CTX_SET_DEFAULT] = "UPDATE contexts SET is_default = 1 WHERE id = ?",
-	[ST_CTX_GET_DEFAULT] = "SELECT " CTX_COLUMNS " FROM contexts c WHERE c.is_default = 1",
 	/* Without the user count, which costs a scan of the context's users. */
 	[ST_CTX_RESOLVE] = "SELECT id, domain FROM contexts WHERE domain = ?",
 	[ST_CTX_RESOLVE_DEFAULT] = "SELECT id, domain FROM contexts WHERE is_default = 1",
@@ -625,22 +623,25 @@ static void read_context_row(sqlite3_stmt *stmt, void *context)
 	read_context(stmt, args->p, args->ctx);
 }
 
-/* Finds the context of domain (NULL: the default one) with its user count. STORE_NOT_FOUND
- * with a message when the domain is not valid, not there, or there is no default. */
+/* Finds the context of domain (not NULL) with its user count. STORE_NOT_FOUND with a
+ * message when the domain is not valid or not there. */
 static enum store_result context_find(struct store *store, const char *domain,
 				      struct store_context *ctx_r, pool *p)
 {
 	struct read_context_args args = { p, ctx_r };
 	char lc[256];
 
-	if (domain != NULL && !domain_lookup_key(store, domain, lc))
+	if (domain == NULL) {
+		set_error(store, "no domain given");
 		return STORE_NOT_FOUND;
-	sqlite3_stmt *stmt = stmt_get(store, domain == NULL ? ST_CTX_GET_DEFAULT : ST_CTX_GET);
+	}
+	if (!domain_lookup_key(store, domain, lc))
+		return STORE_NOT_FOUND;
+	sqlite3_stmt *stmt = stmt_get(store, ST_CTX_GET);
 	if (stmt == NULL)
 		return STORE_ERROR;
-	if (domain != NULL)
-		bind_text(stmt, 1, lc);
-	return context_lookup(store, stmt, domain == NULL ? NULL : lc, read_context_row, &args);
+	bind_text(stmt, 1, lc);
+	return context_lookup(store, stmt, lc, read_context_row, &args);
 }
 
 static void read_ref_row(sqlite3_stmt *stmt, void *context)
@@ -770,14 +771,8 @@ enum store_result store_context_remove_if_empty(struct store *store, const char 
 enum store_result store_context_get(struct store *store, pool *p, const char *domain,
 				    struct store_context *ctx_r, const char **error_r)
 {
-	enum store_result ret;
+	enum store_result ret = context_find(store, domain, ctx_r, p);
 
-	if (domain == NULL) {
-		set_error(store, "no domain given");
-		ret = STORE_NOT_FOUND;
-	} else {
-		ret = context_find(store, domain, ctx_r, p);
-	}
 	if (ret != STORE_OK)
 		set_result_error(store, error_r);
 	return ret;
@@ -852,14 +847,15 @@ out:
 enum store_result store_context_get_default(struct store *store, pool *p, const char **domain_r,
 					    const char **error_r)
 {
-	struct store_context ctx;
-	enum store_result ret = context_find(store, NULL, &ctx, p);
+	struct ctx_ref ref;
+	/* Without the user count: the server asks this for every plain "user" login. */
+	enum store_result ret = context_ref(store, NULL, &ref);
 
 	if (ret != STORE_OK) {
 		set_result_error(store, error_r);
 		return ret;
 	}
-	*domain_r = ctx.domain;
+	*domain_r = pool_strdup(p, ref.domain);
 	return STORE_OK;
 }
 

@@ -74,7 +74,9 @@ bool store_user_name_valid(const char *name, const char **error_r);
 /* Adds a context. While no default context exists, the added one becomes the default (so
  * that the first context of a fresh installation serves plain "user" logins). */
 enum store_result store_context_add(struct store *store, const char *domain, const char **error_r);
-/* Removes a context with all its users and their data, in one transaction. Removing the
+/* In the context functions, domain NULL names no context (STORE_NOT_FOUND).
+ *
+ * Removes a context with all its users and their data, in one transaction. Removing the
  * default context leaves no default (plain logins fail until `context default` is set). */
 enum store_result store_context_remove(struct store *store, const char *domain, const char **error_r);
 /* Same, but only when the context has no users: otherwise removes nothing and returns

@@ -362,6 +362,13 @@ START_TEST(test_default_context)
 	ck_assert_int_eq(store_user_get(store, p, "second.test", "mike", &u, &error), STORE_OK);
 	ck_assert_str_eq(u.domain, "second.test");
 
+	/* NULL names no context here (it means the default only for users). */
+	ck_assert_int_eq(store_context_remove(store, NULL, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_context_get(store, p, NULL, &ctx, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_context_set_default(store, NULL, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_context_get_default(store, p, &domain, &error), STORE_OK);
+	ck_assert_str_eq(domain, "second.test");
+
 	/* Removing the default leaves none; the next context added becomes it. */
 	ck_assert_int_eq(store_context_remove(store, "second.test", &error), STORE_OK);
 	ck_assert_int_eq(store_context_get_default(store, p, &domain, &error), STORE_NOT_FOUND);
