@@ -66,7 +66,7 @@ $(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
 archives = $(foreach l,$(1) $(DEPS_$(1)),$(ARCHIVE_$(l)))
 
 # Daemon and admin tool.
-CMD_COMMON := $(filter-out src/cmd/easd.c src/cmd/easctl%.c,$(wildcard src/cmd/*.c))
+CMD_COMMON := $(filter-out src/cmd/easd.c src/cmd/easctl%.c src/cmd/test-%.c,$(wildcard src/cmd/*.c))
 EASCTL_SRCS := $(wildcard src/cmd/easctl*.c)
 CMD_ARCHIVES := $(foreach l,$(DEPS_cmd),$(ARCHIVE_$(l)))
 
