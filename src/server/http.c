@@ -250,12 +250,6 @@ static bool check_before_auth(struct srv_request *req, const char *url, const ch
 		respond_empty(req, MHD_HTTP_BAD_REQUEST, "bad Content-Length");
 		return false;
 	}
-	if (req->content_length != UINT64_MAX &&
-	    req->content_length > req->settings->max_request_size) {
-		/* Decided from the header: the body is never read. */
-		respond_empty(req, MHD_HTTP_CONTENT_TOO_LARGE, "body over max_request_size");
-		return false;
-	}
 
 	if (srv_query_parse(req->pool, query, strlen(query), &req->query, &error) < 0) {
 		if (req->is_options) {
@@ -265,6 +259,13 @@ static bool check_before_auth(struct srv_request *req, const char *url, const ch
 			respond_empty(req, MHD_HTTP_BAD_REQUEST, error);
 			return false;
 		}
+	}
+	/* After the query (cheap, and it names command and device in the log line). */
+	if (req->content_length != UINT64_MAX &&
+	    req->content_length > req->settings->max_request_size) {
+		/* Decided from the header: the body is never read. */
+		respond_empty(req, MHD_HTTP_CONTENT_TOO_LARGE, "body over max_request_size");
+		return false;
 	}
 	if (!req->is_options) {
 		if (req->query.cmd == NULL && req->query.cmd_code < 0) {
