@@ -9,7 +9,7 @@ SAN ?=
 CC ?= cc
 FUZZ_TIME ?= 60
 
-PKGS := libmicrohttpd sqlite3 libsodium glib-2.0 libxml-2.0 libcurl gnutls
+PKGS := libmicrohttpd sqlite3 libsodium glib-2.0 libxml-2.0 libcurl gnutls libical
 TEST_PKGS := check libwbxml2
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -41,8 +41,8 @@ LAYERS := lib wbxml store pim mail eas server
 DEPS_lib :=
 DEPS_wbxml := lib
 DEPS_store := lib
-DEPS_pim := store lib
-DEPS_mail := pim store lib
+DEPS_pim := store wbxml lib
+DEPS_mail := pim store wbxml lib
 DEPS_eas := mail pim store wbxml lib
 DEPS_server := eas mail pim store wbxml lib
 DEPS_cmd := server eas mail pim store wbxml lib

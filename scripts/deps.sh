@@ -4,7 +4,7 @@
 set -eu
 
 build="make gcc pkg-config libmicrohttpd-dev libsqlite3-dev libsodium-dev libglib2.0-dev
-       libxml2-dev libcurl4-openssl-dev libgnutls28-dev"
+       libxml2-dev libcurl4-openssl-dev libgnutls28-dev libical-dev"
 case "${1:-}" in
 build|run) want="$build" ;;
 test) want="$build check libwbxml2-dev libwbxml2-utils gnutls-bin curl" ;;
