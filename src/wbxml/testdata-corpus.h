@@ -342,7 +342,7 @@ static inline void corpus_attendee(struct corpus_sink *s, const char *email, con
  * one moved), as a 14.1 phone or server writes it. */
 static inline void corpus_event(struct corpus_sink *s, unsigned n)
 {
-	cs_timezone(s, WBXML_Calendar_TimeZone);
+	cs_timezone(s, WBXML_Calendar_Timezone);
 	cs_uint(s, WBXML_Calendar_AllDayEvent, 0);
 	cs_start(s, WBXML_AirSyncBase_Body);
 	cs_uint(s, WBXML_AirSyncBase_Type, 1);
@@ -478,7 +478,7 @@ static inline void corpus_email(struct corpus_sink *s, unsigned n, size_t body_s
 	cs_uint(s, WBXML_Email_InternetCPID, 65001);
 	cs_start(s, WBXML_Email_Flag);
 	if (n % 5 == 0) {
-		cs_uint(s, WBXML_Email_FlagStatus, 2);
+		cs_uint(s, WBXML_Email_Status, 2);
 		cs_str(s, WBXML_Email_FlagType, "Follow up");
 		cs_str(s, WBXML_Tasks_StartDate, "2024-03-18T00:00:00.000Z");
 		cs_str(s, WBXML_Tasks_UtcStartDate, "2024-03-18T00:00:00.000Z");
@@ -705,7 +705,7 @@ static inline void corpus_sync_response(struct corpus_sink *s, unsigned n)
 	cs_start(s, WBXML_AirSync_ApplicationData);
 	cs_uint(s, WBXML_Email_Read, 1);
 	cs_start(s, WBXML_Email_Flag);
-	cs_uint(s, WBXML_Email_FlagStatus, 1);
+	cs_uint(s, WBXML_Email_Status, 1);
 	cs_str(s, WBXML_Email_CompleteTime, "2024-03-18T10:00:00.000Z");
 	cs_end(s);
 	cs_end(s);
