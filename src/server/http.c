@@ -371,6 +371,11 @@ static bool check_after_auth(struct srv_request *req)
 							 req->query.device_id,
 							 req->query.device_type, req->user_agent,
 							 req->now, &error);
+		if (r == STORE_INVALID) {
+			/* A DeviceId the store refuses is the client's fault, not ours. */
+			respond_empty(req, MHD_HTTP_BAD_REQUEST, "invalid DeviceId");
+			return false;
+		}
 		if (r != STORE_OK) {
 			log_error("recording device %s of %s: %s", req->query.device_id,
 				  req->auth.login, error);
