@@ -148,7 +148,7 @@ struct store_item {
 	size_t data_len;
 };
 
-/* Adds an item to a live folder: in->data/data_len/uid/filter_*/flags are used. On success
+/* Adds an item to a live folder: in->data, data_len, uid, filter_start, filter_end and flags are used. On success
  * *item_r has the new server_id, modseq and the rest. STORE_NOT_FOUND: no such folder. */
 enum store_result store_item_add(struct store *store, pool *p, int64_t user_id,
 				 const char *folder_server_id, const struct store_item *in,
