@@ -22,6 +22,7 @@ enum store_result {
 	STORE_NOT_FOUND = 1,
 	STORE_EXISTS = 2,     /* a unique name is taken */
 	STORE_INVALID = 3,    /* the caller's input is not acceptable (error_r says why) */
+	STORE_FORBIDDEN = 4,  /* the object may not be changed so (a default folder...) */
 	STORE_ERROR = -1      /* the database failed (error_r says why) */
 };
 

@@ -13,6 +13,7 @@
 #include "lib/buf.h"
 #include "lib/pool.h"
 #include "store/store.h"
+#include "store/store-folder.h"
 #include "store/store-testing.h"
 
 #define HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
@@ -956,6 +957,58 @@ START_TEST(test_fault_injection_in_migration)
 }
 END_TEST
 
+/* Nested transactions (store-folder.h): store functions join the caller's transaction, an
+ * inner begin/rollback undoes only the inner work, a failing write undoes only its own
+ * statements, and nothing is visible to another handle before the outer commit. */
+START_TEST(test_nested_transactions)
+{
+	const char *dir = new_dir("nested");
+	struct store *store = open_ok(dir), *other = open_ok(dir);
+	pool *p = pool_new(0);
+	struct store_context ctx;
+	const char *error = NULL;
+
+	ck_assert_int_eq(store_commit(store, &error), STORE_ERROR); /* none open */
+	store_rollback(store); /* none open: a no-op */
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	ck_assert_int_eq(store_context_add(store, "a.test", &error), STORE_OK);
+	/* A failing write inside: only its own statements go. */
+	ck_assert_int_eq(store_context_add(store, "a.test", &error), STORE_EXISTS);
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	ck_assert_int_eq(store_context_add(store, "b.test", &error), STORE_OK);
+	store_rollback(store);
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	ck_assert_int_eq(store_context_add(store, "c.test", &error), STORE_OK);
+	ck_assert_int_eq(store_commit(store, &error), STORE_OK);
+	/* Uncommitted: the other handle sees nothing yet (and the writer its own work). */
+	ck_assert_int_eq(store_context_get(other, p, "a.test", &ctx, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_context_get(store, p, "c.test", &ctx, &error), STORE_OK);
+	ck_assert_int_eq(store_commit(store, &error), STORE_OK);
+	ck_assert_int_eq(store_context_get(other, p, "a.test", &ctx, &error), STORE_OK);
+	ck_assert_int_eq(store_context_get(other, p, "b.test", &ctx, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_context_get(other, p, "c.test", &ctx, &error), STORE_OK);
+
+	/* An outer rollback undoes the committed inner level too. */
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	ck_assert_int_eq(store_context_add(store, "d.test", &error), STORE_OK);
+	ck_assert_int_eq(store_commit(store, &error), STORE_OK);
+	store_rollback(store);
+	ck_assert_int_eq(store_context_get(store, p, "d.test", &ctx, &error), STORE_NOT_FOUND);
+
+	/* A commit that fails rolls everything back and ends the transaction. */
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	ck_assert_int_eq(store_context_add(store, "e.test", &error), STORE_OK);
+	store_test_fail_after(store, 1);
+	ck_assert_int_eq(store_commit(store, &error), STORE_ERROR);
+	ck_assert_int_eq(store_context_get(store, p, "e.test", &ctx, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_context_add(store, "e.test", &error), STORE_OK);
+	pool_free(&p);
+	store_close(&other);
+	store_close(&store);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -977,6 +1030,7 @@ int main(void)
 	tcase_add_test(tc, test_concurrent_first_open);
 	tcase_add_test(tc, test_fault_injection_leaves_no_partial_writes);
 	tcase_add_test(tc, test_fault_injection_in_migration);
+	tcase_add_test(tc, test_nested_transactions);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
