@@ -5,7 +5,22 @@
  * The stored form is pim/'s own business (the store keeps bytes). It must keep every
  * property a client sent, so that an item read back is what was written (issue 5 point 6),
  * across protocol versions: a property sent by a 16.1 device is kept when a 2.5 device
- * changes the item, and is simply not sent to the 2.5 device. */
+ * changes the item, and is simply not sent to the 2.5 device.
+ *
+ * The stored form (format 1, written by item.c): a WBXML 1.3 document (public id 1, UTF-8, no
+ * string table) whose root is AirSync:ApplicationData, holding the item as a 16.1 client
+ * would send it, in a canonical shape:
+ * - top-level properties sorted by tag id (code page, then token), each at most once; text
+ *   is STR_I (never OPAQUE), empty properties are not stored (an empty value clears);
+ * - every property the client sent is kept, unknown tags (Q-PARSE-2) included with their
+ *   subtree: the version filter of the output leaves out what a device's version lacks;
+ * - the body is always airsyncbase:Body with only Type and Data (the full text), whatever
+ *   the client sent: a 2.5 contacts:Body / tasks:Body becomes Type 1; BodySize,
+ *   BodyTruncated, Truncated, EstimatedDataSize and Preview are computed on output;
+ *   airsyncbase:NativeBodyType, when a client sends one, is kept as a plain property;
+ * - containers (Categories, Children, Recurrence) keep the client's order of children.
+ * A Change is a merge of trees (ghosting, see struct pim_supported). Later formats would use
+ * another root element, so that old rows stay readable. */
 #ifndef EASD_PIM_H
 #define EASD_PIM_H
 
@@ -33,6 +48,7 @@ struct pim_out_options {
 	struct pim_body_pref body_prefs[PIM_MAX_BODY_PREFS];
 	size_t body_pref_count;                    /* 0: the version's default */
 	uint32_t truncation_25;                    /* 2.5 Truncation (bytes), 0: none */
+	bool truncation_25_all;                    /* 2.5 Truncation 0: no body text at all */
 	bool mime_support;                         /* MIMESupport > 0 (mail) */
 };
 
@@ -62,5 +78,32 @@ struct pim_class_ops {
 
 /* The converters of a class, or NULL when easd does not sync it (yet). */
 const struct pim_class_ops *pim_class(enum store_class cls);
+
+/* Sets opt->truncation_25(_all) from the code of a 2.5 Truncation element (MS-ASCMD
+ * 2.2.3.185: 0 all, 1 512, 2 1024, 3 2048, 4 5120, 5 10240, 6 20480, 7 51200, 8 102400,
+ * 9 no truncation); -1 for another code. */
+int pim_truncation_25(uint64_t code, struct pim_out_options *opt);
+
+/* Contact photos (Q-CNT-3): a Picture above this many bytes of base64 is dropped (the
+ * contact is kept, with the photo it had). Default 5 MB, as Z-Push and grommunio. */
+#define PIM_PICTURE_LIMIT_DEFAULT (5u * 1024 * 1024)
+void pim_set_picture_limit(size_t bytes);
+size_t pim_picture_limit(void);
+
+/* The stored form of a live item decoded into its ApplicationData tree (for exports and
+ * tests); -1 with *error_r when it is not a stored form of ours. */
+int pim_item_decode(pool *p, const struct store_item *item, struct wbxml_node **appdata_r,
+		    const char **error_r);
+/* Stores an ApplicationData tree built by the server itself (imports): same as the class's
+ * from_eas for an Add by a 16.1 client. */
+int pim_item_encode_new(pool *p, enum store_class cls, const struct wbxml_node *appdata,
+			struct store_item *out_r, const char **error_r);
+
+/* Body conversions (body.c), appending to out: plain text as minimal HTML (escaped, line
+ * ends as <br>), and HTML as plain text (tags dropped, script/style skipped, entities of
+ * common use decoded, block ends as line ends): raw HTML never reaches a plain body
+ * (Q-MAIL-1). */
+void pim_text_to_html(buf *out, const char *text, size_t len);
+void pim_html_to_text(buf *out, const char *html, size_t len);
 
 #endif
