@@ -64,6 +64,9 @@ struct eas_request {
 	uint32_t policy_key;
 	uint16_t locale;                /* from the base64 query; 0 when not given */
 	const struct store_user *user;  /* the authenticated user */
+	/* The device's row (devices.id): origin of the request's writes and owner of its sync
+	 * state. Filled by eas_dispatch; 0 for DeviceId "validate", which has no row (Q-FOLD-1). */
+	int64_t device_row_id;
 	const char *device_id;
 	const char *device_type;        /* may be "" (never required) */
 	const char *user_agent;         /* NULL when absent (Q-HTTP-1) */
@@ -130,6 +133,12 @@ const struct eas_command *eas_commands(size_t *count_r);
 /* Appends the comma-separated names of the implemented commands of table[0..count) to out
  * (the value of MS-ASProtocolCommands). */
 void eas_commands_implemented(const struct eas_command *table, size_t count, buf *out);
+
+/* Runs req->command's handler for an authenticated request whose device has been touched
+ * (store_device_touch): fills req->device_row_id, then applies the policy-key check of
+ * EAS_CMD_NEEDS_POLICY_KEY commands (eas-dispatch.c; Q-PROV-1), answering "provision first"
+ * itself when the check fails. The HTTP front calls this instead of the bare handler. */
+enum eas_result eas_dispatch(struct eas_request *req, struct eas_response *resp);
 
 /* Sets resp to an empty 200 answer. */
 void eas_response_init(struct eas_response *resp);

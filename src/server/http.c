@@ -455,7 +455,7 @@ static void run_command(struct srv_request *req)
 	er.now = req->now;
 
 	eas_response_init(&resp);
-	enum eas_result result = req->command->handler(&er, &resp);
+	enum eas_result result = eas_dispatch(&er, &resp); /* policy-key check, then the handler */
 	if (result == EAS_PARKED) {
 		/* No command parks yet: the push hub comes with Ping. */
 		log_error("%s parked a request, which nothing can wake yet", req->command->name);
