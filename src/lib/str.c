@@ -12,7 +12,7 @@ int str_n_to_uint64(const char *s, size_t len, uint64_t max, uint64_t *value_r)
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
 		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}
