@@ -125,7 +125,7 @@ $(O)/obj/%.o: %.c
 	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(if $(filter test-% e2e-% bench/% tests/%,$(notdir $<) $<),$(TEST_CFLAGS)) -c -o $@ $<
 
 .DEFAULT_GOAL := all
-.PHONY: all tests check run bench fuzz fuzz-bins benches clean deps-build
+.PHONY: all tests check run bench fuzz fuzz-bins benches clean install
 
 all: $(O)/easd $(O)/easctl
 
@@ -161,3 +161,13 @@ clean:
 	rm -rf build
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+
+# Installs the binaries, the systemd unit and (if there is none) the example configuration.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/easd
+	install -m 0755 $(O)/easd $(O)/easctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 contrib/easd.service $(DESTDIR)/etc/systemd/system/easd.service
+	test -e $(DESTDIR)/etc/easd/easd.conf || install -m 0644 contrib/easd.conf $(DESTDIR)/etc/easd/easd.conf
+	install -d $(DESTDIR)$(PREFIX)/share/doc/easd
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/easd/README.md
