@@ -511,7 +511,7 @@ static int input_child(struct pim_input *in, const struct wbxml_node *c)
 			input_set(in, i, node);
 		return 0;
 	case PIM_BODY25: {
-		size_t bi;
+		size_t bi = 0;
 		if (check_body25(in->p, c, &node, &in->error) < 0)
 			return -1;
 		(void)def_find(def->props, def->prop_count, WBXML_AirSyncBase_Body, &bi);
@@ -637,7 +637,7 @@ int pim_item_from_eas(const struct pim_class_def *def, pool *p, const struct wbx
 		}
 	}
 	if (in.body25_truncated) {
-		size_t bi;
+		size_t bi = 0;
 		(void)def_find(def->props, def->prop_count, WBXML_AirSyncBase_Body, &bi);
 		if (in.change[bi] == CHANGE_SET)
 			in.change[bi] = CHANGE_KEEP;
