@@ -65,7 +65,7 @@ static size_t put_entity(buf *out, const char *html, size_t i, size_t len)
 	};
 	size_t end = i + 1;
 
-	while (end < len && end - i < 12 && html[end] != ';' && html[end] != '&' &&
+	while (end < len && end - i < 32 && html[end] != ';' && html[end] != '&' &&
 	       html[end] != '<')
 		end++;
 	if (end >= len || html[end] != ';') {
@@ -144,11 +144,13 @@ static size_t find_close(const char *html, size_t i, size_t len, const char *nam
 /* Appends a line end unless the output already ends with one (or is empty). */
 static void put_newline(buf *out)
 {
-	while (out->len > 0 && out->data[out->len - 1] == ' ')
-		out->len--;
-	if (out->len > 0 && out->data[out->len - 1] != '\n')
+	size_t len = out->len;
+
+	while (len > 0 && out->data[len - 1] == ' ')
+		len--;
+	buf_truncate(out, len);
+	if (len > 0 && out->data[len - 1] != '\n')
 		buf_putc(out, '\n');
-	out->data[out->len] = '\0';
 }
 
 void pim_html_to_text(buf *out, const char *html, size_t len)
@@ -203,11 +205,10 @@ void pim_html_to_text(buf *out, const char *html, size_t len)
 			i++;
 		}
 	}
-	while (out->len > start && (out->data[out->len - 1] == ' ' ||
-				    out->data[out->len - 1] == '\n'))
-		out->len--;
-	if (out->data != NULL)
-		out->data[out->len] = '\0';
+	size_t end = out->len;
+	while (end > start && (out->data[end - 1] == ' ' || out->data[end - 1] == '\n'))
+		end--;
+	buf_truncate(out, end);
 }
 
 /* ---- Choosing and writing ---- */
