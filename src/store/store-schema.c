@@ -49,7 +49,85 @@ static const char *const migration_1[] = {
 	NULL
 };
 
+/* Version 2: folders, items and the per-user change counter (issue 5, store-folder.h).
+ *
+ * users.modseq is the user's modification sequence: every folder or item write takes the
+ * next value inside its transaction (BEGIN IMMEDIATE serialises the writers), so modseqs
+ * are unique per user and increase in commit order. users.folder_seq hands out folder
+ * ServerIds (decimal, never reused); folders.item_seq the <n> of item ServerIds
+ * "<folder server id>:<n>". Deletions are tombstones (deleted = 1, items without data) that
+ * keep their modseq, so "what changed since X" sees them; folders.items_modseq is the highest
+ * modseq of the folder's items (tombstones included), kept by every item write, which makes
+ * "has this folder changed since X?" one primary-key lookup. */
+static const char *const migration_2[] = {
+	/* PostgreSQL: BIGINT NOT NULL DEFAULT 0 */
+	"ALTER TABLE users ADD COLUMN modseq INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE users ADD COLUMN folder_seq INTEGER NOT NULL DEFAULT 0",
+
+	"CREATE TABLE folders ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	" server_id TEXT NOT NULL,"
+	" parent_server_id TEXT NOT NULL,"       /* '0': the top of the hierarchy */
+	" name TEXT NOT NULL,"
+	" type INTEGER NOT NULL,"                /* MS-ASCMD FolderSync Type */
+	" is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),"
+	" deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+	" modseq INTEGER NOT NULL,"              /* the last write of the folder itself */
+	" items_modseq INTEGER NOT NULL DEFAULT 0,"
+	" item_seq INTEGER NOT NULL DEFAULT 0,"  /* the last <n> of an item ServerId */
+	" item_count INTEGER NOT NULL DEFAULT 0,"  /* live items */
+	" origin_device INTEGER NOT NULL DEFAULT 0,"  /* devices.id of the last writer, 0: server */
+	" UNIQUE (user_id, server_id))",          /* also the index of the user_id FK */
+	"CREATE INDEX folders_user_modseq ON folders (user_id, modseq)",
+	/* Names are unique among the live children of a parent; also the index that walks a
+	 * subtree (user_id, parent_server_id). */
+	"CREATE UNIQUE INDEX folders_live_name ON folders (user_id, parent_server_id, name)"
+	" WHERE deleted = 0",
+
+	/* data is the last column: reading the columns before it never walks the overflow
+	 * pages of a large value. PostgreSQL: data BYTEA. */
+	"CREATE TABLE items ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	" folder_id INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,"
+	" server_id TEXT NOT NULL,"
+	" modseq INTEGER NOT NULL,"
+	" deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+	" origin_device INTEGER NOT NULL DEFAULT 0,"
+	" uid TEXT,"
+	" filter_start INTEGER NOT NULL,"
+	" filter_end INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" data BLOB,"
+	" CHECK ((deleted = 0 AND data IS NOT NULL) OR (deleted = 1 AND data IS NULL)),"
+	" UNIQUE (user_id, server_id))",          /* also the index of the user_id FK */
+	/* Changes of a folder in modseq order; also the index of the folder_id FK. */
+	"CREATE INDEX items_folder_modseq ON items (folder_id, modseq)",
+	/* Live items of a folder in id order (exports, folder deletion). */
+	"CREATE INDEX items_folder_live ON items (folder_id, deleted, id)",
+	"CREATE INDEX items_folder_uid ON items (folder_id, uid)",
+
+	/* The default folders of the users that exist already (store_folders_create_defaults
+	 * makes the same ones for new users): ServerIds 1-10 with modseqs 1-10. */
+	"INSERT INTO folders (user_id, server_id, parent_server_id, name, type, is_default, modseq)"
+	" SELECT u.id, d.sid, '0', d.name, d.type, 1, d.seq FROM users u CROSS JOIN ("
+	"  SELECT 1 AS seq, '1' AS sid, 'Inbox' AS name, 2 AS type"
+	"  UNION ALL SELECT 2, '2', 'Drafts', 3"
+	"  UNION ALL SELECT 3, '3', 'Deleted Items', 4"
+	"  UNION ALL SELECT 4, '4', 'Sent Items', 5"
+	"  UNION ALL SELECT 5, '5', 'Outbox', 6"
+	"  UNION ALL SELECT 6, '6', 'Junk E-mail', 12"
+	"  UNION ALL SELECT 7, '7', 'Calendar', 8"
+	"  UNION ALL SELECT 8, '8', 'Contacts', 9"
+	"  UNION ALL SELECT 9, '9', 'Tasks', 7"
+	"  UNION ALL SELECT 10, '10', 'Notes', 10) d",
+	"UPDATE users SET modseq = 10, folder_seq = 10",
+	NULL
+};
+
 const struct store_migration store_migrations[] = {
 	{ 1, "contexts, users, devices", migration_1 },
+	{ 2, "folders, items, modseq", migration_2 },
 };
 const size_t store_migration_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -460,7 +460,10 @@ enum store_result store_user_add(struct store *store, const char *domain, const 
 					  ref.domain);
 		}
 	}
-	/* Issue 5: the default folders are created here, in the same transaction. */
+	/* Every user has the default folders from the start (Q-FOLD-2): same transaction. */
+	if (ret == STORE_OK)
+		ret = store_folders_create_defaults(store, sqlite3_last_insert_rowid(store->db),
+						    NULL);
 	ret = store_tx_end(store, ret);
 out:
 	if (ret != STORE_OK)
@@ -626,8 +629,8 @@ enum store_result store_user_set_disabled(struct store *store, const char *domai
 enum store_result store_user_remove(struct store *store, const char *domain, const char *name,
 				    const char **error_r)
 {
-	/* Devices (and, from issue 5, folders, items, changes, sync state) go by ON DELETE
-	 * CASCADE inside the same transaction. */
+	/* Devices, folders, items (and the sync state of issue 5) go by ON DELETE CASCADE
+	 * inside the same transaction. */
 	return user_change(store, SQL_USER_DELETE, domain, name, NULL, 0, "removing a user", error_r);
 }
 

@@ -921,39 +921,83 @@ START_TEST(test_fault_injection_leaves_no_partial_writes)
 }
 END_TEST
 
-/* A migration that fails at any step leaves an empty database (no tables at all). */
+/* The schema objects of the database file at path and its schema version (0: none). */
+static int schema_objects(const char *path, int *version_r)
+{
+	sqlite3 *raw;
+	sqlite3_stmt *stmt;
+	int count;
+
+	ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(raw, "SELECT COUNT(*), COUNT(CASE WHEN name ="
+					    " 'schema_version' THEN 1 END) FROM sqlite_master",
+					    -1, &stmt, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	count = sqlite3_column_int(stmt, 0);
+	bool has_versions = sqlite3_column_int(stmt, 1) > 0;
+	sqlite3_finalize(stmt);
+	*version_r = 0;
+	if (has_versions) {
+		ck_assert_int_eq(sqlite3_prepare_v2(raw, "SELECT COALESCE(MAX(version), 0) FROM"
+						    " schema_version", -1, &stmt, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+		*version_r = sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(raw);
+	return count;
+}
+
+/* A migration that fails at any database step leaves the database exactly at the version
+ * of the last whole step (the same objects as a database migrated that far), and the next
+ * migration completes it. */
 START_TEST(test_fault_injection_in_migration)
 {
-	const char *dir = new_dir("migration-faults");
-	struct store *store = NULL;
-	int from, to;
+	int objects_at[16], from, to, version;
 	const char *error;
-	char path[600];
+	char name[64], path[600];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_FILE);
-	ck_assert_int_eq(store_open_unmigrated(dir, &store, &error), STORE_OK);
+	/* The objects of a database at each version. */
+	ck_assert_uint_lt(store_migration_count, 16);
+	objects_at[0] = 0;
+	for (size_t v = 1; v <= store_migration_count; v++) {
+		struct store *store = NULL;
+		snprintf(name, sizeof(name), "migration-ref-%zu", v);
+		const char *dir = new_dir(name);
+		snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_FILE);
+		ck_assert_int_eq(store_open_unmigrated(dir, &store, &error), STORE_OK);
+		ck_assert_int_eq(store_test_migrate_with(store, store_migrations, v, &from, &to,
+							 &error), STORE_OK);
+		store_close(&store);
+		objects_at[v] = schema_objects(path, &version);
+		ck_assert_int_eq(version, (int)v);
+	}
 	for (unsigned n = 1;; n++) {
+		struct store *store = NULL;
+		snprintf(name, sizeof(name), "migration-faults-%u", n);
+		const char *dir = new_dir(name);
+		snprintf(path, sizeof(path), "%s/%s", dir, STORE_DB_FILE);
+		ck_assert_int_eq(store_open_unmigrated(dir, &store, &error), STORE_OK);
 		store_test_fail_after(store, n);
 		enum store_result ret = store_migrate(store, &from, &to, &error);
 		if (store_test_fault_pending(store)) {
 			store_test_fail_after(store, 0);
 			ck_assert_int_eq(ret, STORE_OK);
 			ck_assert_int_eq(to, store_schema_version());
+			store_close(&store);
+			ck_assert_uint_gt(n, 2 * store_migration_count);
 			break;
 		}
 		ck_assert_int_eq(ret, STORE_ERROR);
-		sqlite3 *raw;
-		sqlite3_stmt *stmt;
-		ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
-		ck_assert_int_eq(sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM sqlite_master", -1,
-						    &stmt, NULL), SQLITE_OK);
-		ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
-		ck_assert_int_eq(sqlite3_column_int(stmt, 0), 0);
-		sqlite3_finalize(stmt);
-		sqlite3_close(raw);
-		ck_assert_uint_lt(n, 100);
+		int objects = schema_objects(path, &version);
+		ck_assert_int_lt(version, store_schema_version());
+		ck_assert_int_eq(objects, objects_at[version]);
+		ck_assert_int_eq(store_migrate(store, &from, &to, &error), STORE_OK);
+		ck_assert_int_eq(from, version);
+		ck_assert_int_eq(to, store_schema_version());
+		store_close(&store);
+		ck_assert_uint_lt(n, 200);
 	}
-	store_close(&store);
 }
 END_TEST
 
