@@ -571,6 +571,15 @@ static int configure_connection(struct store *store)
 		store_set_db_error(store, rc, "setting synchronous mode");
 		return -1;
 	}
+	/* The statement journals of savepoints (every write inside a caller's transaction
+	 * runs in one) and sorting b-trees stay in memory instead of temporary files: about a
+	 * quarter of the CPU time of an item add inside a transaction. Both are bounded by the
+	 * pages one write touches. */
+	rc = exec_once(store, "PRAGMA temp_store = MEMORY", NULL, 0);
+	if (rc != SQLITE_DONE) {
+		store_set_db_error(store, rc, "setting the temporary store");
+		return -1;
+	}
 	return 0;
 }
 
