@@ -12,14 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FOLDER_COLUMNS \
-	"id, user_id, server_id, parent_server_id, name, type, modseq, items_modseq, deleted, " \
-	"is_default"
-/* The last parameter of every statement that reads items says whether to read data:
- * CASE keeps SQLite from touching a large value's overflow pages when it does not. */
-#define ITEM_COLUMNS(with_data_param) \
-	"id, user_id, folder_id, server_id, modseq, deleted, origin_device, uid, filter_start, " \
-	"filter_end, flags, CASE WHEN " with_data_param " <> 0 THEN data END"
+#define FOLDER_COLUMNS STORE_FOLDER_COLUMNS("")
+/* The last parameter of every statement that reads items says whether to read data. */
+#define ITEM_COLUMNS(with_data_param) STORE_ITEM_COLUMNS("", with_data_param)
 
 /* Takes ?2 modseqs of user ?1 and returns the highest (the caller uses top-?2+1 .. top). */
 static const char SQL_MODSEQ_TAKE[] =
@@ -201,18 +196,18 @@ enum store_result store_hierarchy_modseq(struct store *store, int64_t user_id,
 
 /* ---- Folders ---- */
 
-static void read_folder(sqlite3_stmt *stmt, pool *p, struct store_folder *f)
+void store_folder_read(sqlite3_stmt *stmt, int col, pool *p, struct store_folder *f)
 {
-	f->id = sqlite3_column_int64(stmt, 0);
-	f->user_id = sqlite3_column_int64(stmt, 1);
-	f->server_id = store_col_text(stmt, 2, p);
-	f->parent_server_id = store_col_text(stmt, 3, p);
-	f->name = store_col_text(stmt, 4, p);
-	f->type = sqlite3_column_int(stmt, 5);
-	f->modseq = sqlite3_column_int64(stmt, 6);
-	f->items_modseq = sqlite3_column_int64(stmt, 7);
-	f->deleted = sqlite3_column_int(stmt, 8) != 0;
-	f->is_default = sqlite3_column_int(stmt, 9) != 0;
+	f->id = sqlite3_column_int64(stmt, col);
+	f->user_id = sqlite3_column_int64(stmt, col + 1);
+	f->server_id = store_col_text(stmt, col + 2, p);
+	f->parent_server_id = store_col_text(stmt, col + 3, p);
+	f->name = store_col_text(stmt, col + 4, p);
+	f->type = sqlite3_column_int(stmt, col + 5);
+	f->modseq = sqlite3_column_int64(stmt, col + 6);
+	f->items_modseq = sqlite3_column_int64(stmt, col + 7);
+	f->deleted = sqlite3_column_int(stmt, col + 8) != 0;
+	f->is_default = sqlite3_column_int(stmt, col + 9) != 0;
 }
 
 /* Steps a bound folder query and reads its one row; STORE_NOT_FOUND without a message. */
@@ -223,7 +218,7 @@ static enum store_result folder_row(struct store *store, sqlite3_stmt *stmt, poo
 	int rc = store_step(store, stmt);
 
 	if (rc == SQLITE_ROW)
-		read_folder(stmt, p, folder_r);
+		store_folder_read(stmt, 0, p, folder_r);
 	else if (rc == SQLITE_DONE)
 		ret = STORE_NOT_FOUND;
 	else
@@ -257,7 +252,7 @@ static enum store_result folder_rows(struct store *store, sqlite3_stmt *stmt, po
 
 	while ((rc = store_step(store, stmt)) == SQLITE_ROW) {
 		list = store_array_grow(p, list, count, &cap, sizeof(*list));
-		read_folder(stmt, p, &list[count++]);
+		store_folder_read(stmt, 0, p, &list[count++]);
 	}
 	store_stmt_done(stmt);
 	if (rc != SQLITE_DONE)
@@ -656,20 +651,20 @@ out:
 
 /* ---- Items ---- */
 
-static void read_item(sqlite3_stmt *stmt, pool *p, struct store_item *item)
+void store_item_read(sqlite3_stmt *stmt, int col, pool *p, struct store_item *item)
 {
-	item->id = sqlite3_column_int64(stmt, 0);
-	item->user_id = sqlite3_column_int64(stmt, 1);
-	item->folder_id = sqlite3_column_int64(stmt, 2);
-	item->server_id = store_col_text(stmt, 3, p);
-	item->modseq = sqlite3_column_int64(stmt, 4);
-	item->deleted = sqlite3_column_int(stmt, 5) != 0;
-	item->origin_device = sqlite3_column_int64(stmt, 6);
-	item->uid = store_col_text_or_null(stmt, 7, p);
-	item->filter_start = sqlite3_column_int64(stmt, 8);
-	item->filter_end = sqlite3_column_int64(stmt, 9);
-	item->flags = (uint32_t)sqlite3_column_int64(stmt, 10);
-	item->data = store_col_blob(stmt, 11, p, &item->data_len);
+	item->id = sqlite3_column_int64(stmt, col);
+	item->user_id = sqlite3_column_int64(stmt, col + 1);
+	item->folder_id = sqlite3_column_int64(stmt, col + 2);
+	item->server_id = store_col_text(stmt, col + 3, p);
+	item->modseq = sqlite3_column_int64(stmt, col + 4);
+	item->deleted = sqlite3_column_int(stmt, col + 5) != 0;
+	item->origin_device = sqlite3_column_int64(stmt, col + 6);
+	item->uid = store_col_text_or_null(stmt, col + 7, p);
+	item->filter_start = sqlite3_column_int64(stmt, col + 8);
+	item->filter_end = sqlite3_column_int64(stmt, col + 9);
+	item->flags = (uint32_t)sqlite3_column_int64(stmt, col + 10);
+	item->data = store_col_blob(stmt, col + 11, p, &item->data_len);
 }
 
 /* Steps a bound item query and reads every row into *items_r. */
@@ -682,7 +677,7 @@ static enum store_result item_rows(struct store *store, sqlite3_stmt *stmt, pool
 
 	while ((rc = store_step(store, stmt)) == SQLITE_ROW) {
 		list = store_array_grow(p, list, count, &cap, sizeof(*list));
-		read_item(stmt, p, &list[count++]);
+		store_item_read(stmt, 0, p, &list[count++]);
 	}
 	store_stmt_done(stmt);
 	if (rc != SQLITE_DONE)
@@ -942,7 +937,7 @@ static enum store_result item_row(struct store *store, sqlite3_stmt *stmt, pool 
 	int rc = store_step(store, stmt);
 
 	if (rc == SQLITE_ROW) {
-		read_item(stmt, p, item_r);
+		store_item_read(stmt, 0, p, item_r);
 	} else if (rc == SQLITE_DONE) {
 		store_set_error(store, "no item %.80s", what);
 		ret = STORE_NOT_FOUND;

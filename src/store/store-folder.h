@@ -118,7 +118,7 @@ enum store_result store_hierarchy_modseq(struct store *store, int64_t user_id,
 					 int64_t *modseq_r, const char **error_r);
 
 /* since_modseq 0: every live folder. Otherwise: every folder written after since_modseq,
- * tombstones included. Ordered by modseq. */
+ * tombstones included (a negative since_modseq: every folder ever). Ordered by modseq. */
 enum store_result store_folder_list(struct store *store, pool *p, int64_t user_id,
 				    int64_t since_modseq, struct store_folder **folders_r,
 				    size_t *count_r, const char **error_r);
@@ -139,7 +139,8 @@ enum store_result store_folder_get_by_id(struct store *store, pool *p, int64_t u
 enum store_result store_folder_items_modseq(struct store *store, int64_t folder_id,
 					    int64_t *modseq_r, const char **error_r);
 /* Creates a user folder. STORE_NOT_FOUND: the parent does not exist; STORE_EXISTS: the
- * parent has a live folder of that name; STORE_INVALID: bad name or a type a user cannot
+ * parent has a live folder of that name (names compare byte for byte: "inbox" is not
+ * "Inbox"); STORE_INVALID: bad name or a type a user cannot
  * create (only 1, 12-17 can be created). */
 enum store_result store_folder_create(struct store *store, pool *p, int64_t user_id,
 				      const char *parent_server_id, const char *name, int type,

@@ -108,6 +108,28 @@ const char *store_col_text_or_null(sqlite3_stmt *stmt, int col, pool *p);
  * *len_r 0 for NULL. */
 const unsigned char *store_col_blob(sqlite3_stmt *stmt, int col, pool *p, size_t *len_r);
 
+/* ---- Rows of folders and items (store-folder.h), for queries of other files ---- */
+
+struct store_folder;
+struct store_item;
+
+/* The columns store_folder_read expects, of table alias t ("" or e.g. "f."). */
+#define STORE_FOLDER_COLUMNS(t) \
+	t "id, " t "user_id, " t "server_id, " t "parent_server_id, " t "name, " t "type, " \
+	t "modseq, " t "items_modseq, " t "deleted, " t "is_default"
+#define STORE_FOLDER_COLUMN_COUNT 10
+/* The columns store_item_read expects, of table alias t; with_data is an SQL expression
+ * (a parameter such as "?3", or "0"/"1"): CASE keeps SQLite from reading a large value's
+ * overflow pages when it is 0. */
+#define STORE_ITEM_COLUMNS(t, with_data) \
+	t "id, " t "user_id, " t "folder_id, " t "server_id, " t "modseq, " t "deleted, " \
+	t "origin_device, " t "uid, " t "filter_start, " t "filter_end, " t "flags, " \
+	"CASE WHEN " with_data " <> 0 THEN " t "data END"
+#define STORE_ITEM_COLUMN_COUNT 12
+/* Read the columns above, starting at column col, into *_r (strings and data from p). */
+void store_folder_read(sqlite3_stmt *stmt, int col, pool *p, struct store_folder *folder_r);
+void store_item_read(sqlite3_stmt *stmt, int col, pool *p, struct store_item *item_r);
+
 /* ---- Small helpers ---- */
 
 /* True when s is valid UTF-8 without control characters (< 0x20, 0x7f). */

@@ -12,6 +12,8 @@
 #include "store/store.h"
 #include "store/store-folder.h"
 #include "store/store-testing.h"
+/* For the tests of the private helpers (statement cache, aborted transactions). */
+#include "store/store-sqlite-private.h"
 
 #define HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
 
@@ -1236,6 +1238,80 @@ START_TEST(test_fault_injection)
 }
 END_TEST
 
+/* When SQLite ends the transaction by itself (as after some I/O or disk-full errors), the
+ * writes that follow inside it and the outer commit fail instead of running outside any
+ * transaction; after the caller unwinds, the handle works again. */
+START_TEST(test_transaction_aborted_under_us)
+{
+	int64_t uid;
+	struct store *store = open_with_user("aborted", &uid);
+	pool *p = pool_new(0);
+	const char *error = NULL;
+	struct store_folder f;
+
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	create_folder(store, p, uid, "0", "Lost", 14);
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	/* What SQLite does on its own after such an error. */
+	ck_assert_int_eq(sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_folder_create(store, p, uid, "0", "Outside", 14, 0, &f, &error),
+			 STORE_ERROR);
+	ck_assert_ptr_nonnull(strstr(error, "rolled back"));
+	ck_assert_int_eq(store_begin(store, &error), STORE_ERROR);
+	ck_assert_int_eq(store_commit(store, &error), STORE_ERROR); /* inner level */
+	ck_assert_int_eq(store_commit(store, &error), STORE_ERROR); /* outer level */
+	ck_assert_int_eq(store_commit(store, &error), STORE_ERROR); /* none open */
+	ck_assert_int_eq(store_folder_get(store, p, uid, "11", &f, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(user_modseq(store, uid), 10);
+	/* Unwound: the handle works, in and outside transactions. */
+	ck_assert_int_eq(create_folder(store, p, uid, "0", "Later", 14).modseq, 11);
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	create_folder(store, p, uid, "0", "Later2", 14);
+	ck_assert_int_eq(store_commit(store, &error), STORE_OK);
+	ck_assert_int_eq(user_modseq(store, uid), 12);
+	/* A rollback unwinds an aborted transaction too. */
+	ck_assert_int_eq(store_begin(store, &error), STORE_OK);
+	ck_assert_int_eq(sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	store_rollback(store);
+	ck_assert(!store_in_transaction(store));
+	ck_assert_int_eq(create_folder(store, p, uid, "0", "Later3", 14).modseq, 13);
+	pool_free(&p);
+	store_close(&store);
+}
+END_TEST
+
+/* The statement cache keys by the text's address: it grows past its first size, keeps every
+ * statement, and hands the same one back for the same text. */
+START_TEST(test_statement_cache)
+{
+	static char texts[300][32];
+	sqlite3_stmt *stmts[300];
+	struct store *store = open_ok(new_dir("cache"));
+
+	for (size_t i = 0; i < 300; i++) {
+		snprintf(texts[i], sizeof(texts[i]), "SELECT %zu", i);
+		stmts[i] = store_stmt(store, texts[i]);
+		ck_assert_ptr_nonnull(stmts[i]);
+		for (size_t j = 0; j < i; j += 37)
+			ck_assert_ptr_eq(store_stmt(store, texts[j]), stmts[j]);
+	}
+	for (size_t i = 0; i < 300; i++) {
+		ck_assert_ptr_eq(store_stmt(store, texts[i]), stmts[i]);
+		ck_assert_int_eq(store_step(store, stmts[i]), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int(stmts[i], 0), (int)i);
+		store_stmt_done(stmts[i]);
+	}
+	ck_assert_uint_ge(store->stmt_cap, 600);
+	/* A text that does not prepare: NULL with a message, and nothing cached. */
+	static const char bad[] = "SELECT FROM nowhere";
+	size_t count = store->stmt_count;
+	ck_assert_ptr_null(store_stmt(store, bad));
+	ck_assert_ptr_nonnull(strstr(store->error, "preparing"));
+	ck_assert_uint_eq(store->stmt_count, count);
+	store_close(&store);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store-folder");
@@ -1255,6 +1331,8 @@ int main(void)
 	tcase_add_test(tc, test_user_remove_removes_folders_and_items);
 	tcase_add_test(tc, test_nested_transactions);
 	tcase_add_test(tc, test_fault_injection);
+	tcase_add_test(tc, test_transaction_aborted_under_us);
+	tcase_add_test(tc, test_statement_cache);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
