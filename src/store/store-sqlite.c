@@ -450,7 +450,7 @@ static enum store_result migrate_step(struct store *store, const struct store_mi
 	}
 	if (version != step->version - 1) {
 		store_set_error(store, "schema version %d cannot be migrated by step %d", version,
-			  step->version);
+				step->version);
 		return store_tx_end(store, STORE_ERROR);
 	}
 	for (size_t i = 0; step->sql[i] != NULL; i++) {
@@ -497,8 +497,8 @@ static enum store_result migrate_with(struct store *store, const struct store_mi
 		return STORE_ERROR;
 	*from_r = *to_r = version;
 	if (version > latest) {
-		store_set_error(store, "the database has schema version %d, newer than this build of "
-				 "easd knows (%d): run a newer easd", version, latest);
+		store_set_error(store, "the database has schema version %d, newer than this "
+				       "build of easd knows (%d): run a newer easd", version, latest);
 		return STORE_ERROR;
 	}
 	for (size_t i = 0; i < count; i++) {
@@ -550,7 +550,8 @@ static int configure_connection(struct store *store)
 		return -1;
 	}
 	if (!str_eq_nocase(text, "wal")) {
-		store_set_error(store, "the database cannot use WAL mode (journal mode is '%s')", text);
+		store_set_error(store, "the database cannot use WAL mode (journal mode is '%s')",
+				text);
 		return -1;
 	}
 	rc = exec_once(store, "PRAGMA foreign_keys = ON", NULL, 0);
@@ -594,7 +595,8 @@ static int make_data_dir(struct store *store, const char *data_dir, bool *create
 		return 0;
 	}
 	if (errno != EEXIST) {
-		store_set_error(store, "cannot create data directory %s: %s", data_dir, strerror(errno));
+		store_set_error(store, "cannot create data directory %s: %s", data_dir,
+				strerror(errno));
 		return -1;
 	}
 	if (stat(data_dir, &st) < 0) {
@@ -645,7 +647,7 @@ static enum store_result open_common(const char *data_dir, bool migrate, struct 
 				 NULL);
 	if (rc != SQLITE_OK) {
 		store_set_error(store, "cannot open %s: %s", path,
-			  store->db != NULL ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
+				store->db != NULL ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	if (configure_connection(store) < 0)
@@ -657,8 +659,9 @@ static enum store_result open_common(const char *data_dir, bool migrate, struct 
 	} else if (read_version(store, &from) < 0) {
 		goto fail;
 	} else if (from > store_schema_version()) {
-		store_set_error(store, "the database has schema version %d, newer than this build of "
-				 "easd knows (%d): run a newer easd", from, store_schema_version());
+		store_set_error(store, "the database has schema version %d, newer than this "
+				       "build of easd knows (%d): run a newer easd", from,
+				store_schema_version());
 		goto fail;
 	}
 	*store_r = store;

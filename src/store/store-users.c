@@ -247,7 +247,7 @@ static enum store_result context_remove(struct store *store, const char *domain,
 	ret = context_find(store, domain, &ctx, p);
 	if (ret == STORE_OK && only_empty && ctx.user_count > 0) {
 		store_set_error(store, "context '%s' has %lld user%s", ctx.domain,
-			  (long long)ctx.user_count, ctx.user_count == 1 ? "" : "s");
+				(long long)ctx.user_count, ctx.user_count == 1 ? "" : "s");
 		ret = STORE_INVALID;
 	}
 	if (ret == STORE_OK) {
@@ -403,7 +403,7 @@ static bool user_fields_valid(struct store *store, const char *name, const char 
 	}
 	if (strlen(display_name) > DISPLAY_NAME_MAX || !store_text_clean(display_name)) {
 		store_set_error(store, "invalid display name: at most %d bytes of UTF-8 without control "
-				 "characters", DISPLAY_NAME_MAX);
+				       "characters", DISPLAY_NAME_MAX);
 		return false;
 	}
 	if (*email != '\0') {
@@ -457,7 +457,7 @@ enum store_result store_user_add(struct store *store, const char *domain, const 
 			ret = rc == SQLITE_DONE ? STORE_OK : store_result_from_rc(store, rc, "adding a user");
 			if (ret == STORE_EXISTS)
 				store_set_error(store, "user '%s' already exists in context '%s'", name,
-					  ref.domain);
+						ref.domain);
 		}
 	}
 	/* Every user has the default folders from the start (Q-FOLD-2): same transaction. */
@@ -701,7 +701,7 @@ enum store_result store_device_touch(struct store *store, int64_t user_id, const
 
 	if (device_id == NULL || !device_id_valid(device_id)) {
 		store_set_error(store, "invalid device id: 1-%d printable ASCII characters without spaces",
-			  DEVICE_ID_MAX);
+				DEVICE_ID_MAX);
 		store_error_to(store, error_r);
 		return STORE_INVALID;
 	}
