@@ -126,8 +126,58 @@ static const char *const migration_2[] = {
 	NULL
 };
 
+/* Version 3: the sync state of the Sync command (issue 5, store-sync.h).
+ *
+ * sync_states: one row per (device, collection); its id is the state's generation (a
+ * SyncKey 0 deletes the row and inserts a new one, and AUTOINCREMENT never hands an id out
+ * twice, so keys of an older generation can never match). synckey is N (confirmed),
+ * pending_key N+1 or 0; modseq/pending_modseq what N/N+1 have reached of the folder.
+ * sync_view: the items the device holds (modseq; 0 for a row that exists only for its
+ * pending value) and the change of the unconfirmed response (pending: NULL none, 0 removed,
+ * else the new modseq); the partial index finds the pending rows of a state without
+ * walking its view. item_id has no foreign key: the view also refers to tombstones, and
+ * items only ever disappear with their folder or user, whose cascades take the states.
+ * sync_client_ids: the ClientId -> ServerId memory per (state, SyncKey of the request).
+ * sync_requests: the last full Sync request of a device (12.1+ empty and Partial Sync). */
+static const char *const migration_3[] = {
+	"CREATE TABLE sync_states ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+	" folder_id INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,"
+	" synckey INTEGER NOT NULL,"
+	" pending_key INTEGER NOT NULL DEFAULT 0,"
+	" modseq INTEGER NOT NULL DEFAULT 0,"
+	" pending_modseq INTEGER NOT NULL DEFAULT 0,"
+	" options BLOB,"                          /* PostgreSQL: BYTEA */
+	" supported BLOB,"
+	" created INTEGER NOT NULL,"
+	" UNIQUE (device_id, folder_id))",        /* also the index of the device_id FK */
+	"CREATE INDEX sync_states_folder ON sync_states (folder_id)",
+	"CREATE TABLE sync_view ("
+	" state_id INTEGER NOT NULL REFERENCES sync_states (id) ON DELETE CASCADE,"
+	" item_id INTEGER NOT NULL,"
+	" modseq INTEGER NOT NULL,"
+	" pending INTEGER,"
+	" PRIMARY KEY (state_id, item_id))",
+	"CREATE INDEX sync_view_pending ON sync_view (state_id) WHERE pending IS NOT NULL",
+	"CREATE TABLE sync_client_ids ("
+	" state_id INTEGER NOT NULL REFERENCES sync_states (id) ON DELETE CASCADE,"
+	" synckey INTEGER NOT NULL,"
+	" client_id TEXT NOT NULL,"
+	" item_id INTEGER NOT NULL,"
+	" server_id TEXT NOT NULL,"
+	" modseq INTEGER NOT NULL,"
+	" PRIMARY KEY (state_id, synckey, client_id))",
+	"CREATE TABLE sync_requests ("
+	" device_id INTEGER PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,"
+	" data BLOB NOT NULL,"
+	" updated INTEGER NOT NULL)",
+	NULL
+};
+
 const struct store_migration store_migrations[] = {
 	{ 1, "contexts, users, devices", migration_1 },
 	{ 2, "folders, items, modseq", migration_2 },
+	{ 3, "sync states, device views, ClientId memory", migration_3 },
 };
 const size_t store_migration_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

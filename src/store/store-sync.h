@@ -1,0 +1,149 @@
+/* store-sync.h: the sync state of the Sync command, per (device, collection) (issue 5).
+ *
+ * A state is one row per (device, folder) with two SyncKeys: N, the confirmed one (the
+ * client has shown it holds the response that produced N), and N+1, pending (a response
+ * produced it and may have been lost). Each state carries:
+ * - modseq: everything of the folder up to this modseq is in the device's view at N (or was
+ *   deliberately skipped: another device's item outside the filter, the device's own write);
+ *   pending_modseq: the same at N+1;
+ * - the device's view: which items the device holds, at which modseq; each view row has a
+ *   pending column for what the unconfirmed response changed. Confirming N+1 applies the
+ *   pending columns, a retry of N discards them; both cost O(rows the response touched)
+ *   through a partial index, never O(view);
+ * - the ClientId -> ServerId memory of the client's Adds, per SyncKey of the request that
+ *   carried them, so that a retried Add maps to the item the first attempt created;
+ * - the sticky Options and the Supported list, as opaque bytes that eas/ encodes.
+ * A SyncKey 0 drops the state and makes a new one with a new id (the state's generation):
+ * eas/ puts that id in the SyncKeys it sends, so that no key of an older generation is ever
+ * accepted again.
+ *
+ * Per device, the last full Sync request's collections are cached (opaque bytes) for the
+ * empty and Partial requests of 12.1+.
+ *
+ * Nothing here knows SyncKey strings, options or WBXML: eas/sync-*.c does. */
+#ifndef EASD_STORE_SYNC_H
+#define EASD_STORE_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/pool.h"
+#include "store/store.h"
+
+struct store_sync_state {
+	int64_t id;                /* the generation: never reused, a new one per reset */
+	int64_t device_id;         /* devices.id */
+	int64_t folder_id;         /* folders.id */
+	uint32_t synckey;          /* N, confirmed (>= 1) */
+	uint32_t pending_key;      /* N+1 while a response is unconfirmed, else 0 */
+	int64_t modseq;            /* reached at N */
+	int64_t pending_modseq;    /* reached at N+1 (meaningful while pending_key != 0) */
+	const unsigned char *options;   /* sticky Options (eas/ encoding), NULL: none */
+	size_t options_len;
+	const unsigned char *supported; /* Supported list (eas/ encoding), NULL: none */
+	size_t supported_len;
+	int64_t created;           /* unix seconds of the SyncKey-0 reset */
+};
+
+/* The state of (device, folder), with its options. STORE_NOT_FOUND when there is none. */
+enum store_result store_sync_state_get(struct store *store, pool *p, int64_t device_id,
+				       int64_t folder_id, struct store_sync_state *state_r,
+				       const char **error_r);
+
+/* SyncKey 0: drops the state of (device, folder) with its view and ClientId memory, and
+ * creates a new one (new id) with synckey 1, modseq 0, no pending key, an empty view and the
+ * given options and Supported list (NULL: none). STORE_NOT_FOUND: no such device or folder. */
+enum store_result store_sync_state_reset(struct store *store, pool *p, int64_t device_id,
+					 int64_t folder_id, int64_t now,
+					 const void *options, size_t options_len,
+					 const void *supported, size_t supported_len,
+					 struct store_sync_state *state_r, const char **error_r);
+
+/* The client sent N+1: the pending view becomes the view, synckey = pending_key, modseq =
+ * pending_modseq, and the ClientId memory of keys below the new synckey is dropped. *state is
+ * updated. A state without a pending key is left as it is. */
+enum store_result store_sync_confirm(struct store *store, struct store_sync_state *state,
+				     const char **error_r);
+
+/* The client sent N again (it lost the response N+1): the pending view changes are dropped
+ * and the pending key with them; the ClientId memory of N is kept. *state is updated. */
+enum store_result store_sync_discard(struct store *store, struct store_sync_state *state,
+				     const char **error_r);
+
+/* Writes the state's keys and modseqs (synckey, pending_key, modseq, pending_modseq) as they
+ * are in *state. */
+enum store_result store_sync_state_save(struct store *store, const struct store_sync_state *state,
+					const char **error_r);
+
+/* Replaces the sticky options and/or the Supported list (a NULL pointer leaves that one as
+ * it is; to clear one pass a non-NULL pointer with length 0). */
+enum store_result store_sync_state_set_options(struct store *store, int64_t state_id,
+					       const void *options, size_t options_len,
+					       const void *supported, size_t supported_len,
+					       const char **error_r);
+
+/* ---- The device's view ---- */
+
+/* One item as the device holds it. */
+struct store_sync_view {
+	int64_t modseq;    /* held at N: the item's modseq the device has, 0: not held */
+	int64_t pending;   /* held at N+1: STORE_SYNC_NO_PENDING (unchanged), 0 (removed by the
+			    * pending response) or the modseq the pending response gives it */
+};
+#define STORE_SYNC_NO_PENDING (-1)
+
+/* What the device holds of item_id. STORE_NOT_FOUND: nothing (neither at N nor at N+1). */
+enum store_result store_sync_view_get(struct store *store, int64_t state_id, int64_t item_id,
+				      struct store_sync_view *view_r, const char **error_r);
+
+/* The modseq the device holds item_id at, as the pending response leaves it when there is
+ * one (0: not held). The hot path of the change scan. */
+enum store_result store_sync_view_held(struct store *store, int64_t state_id, int64_t item_id,
+				       int64_t *modseq_r, const char **error_r);
+
+/* Records that the pending response makes the device hold item_id at modseq (> 0), or
+ * removes it from the device (modseq 0). */
+enum store_result store_sync_view_set_pending(struct store *store, int64_t state_id,
+					      int64_t item_id, int64_t modseq,
+					      const char **error_r);
+
+/* Number of items the device holds at N. */
+enum store_result store_sync_view_count(struct store *store, int64_t state_id, uint64_t *count_r,
+					const char **error_r);
+
+/* ---- ClientId memory ---- */
+
+/* What an Add with client_id in a request with SyncKey synckey created. STORE_NOT_FOUND:
+ * nothing remembered. */
+enum store_result store_sync_clientid_get(struct store *store, pool *p, int64_t state_id,
+					  uint32_t synckey, const char *client_id,
+					  const char **server_id_r, int64_t *item_id_r,
+					  int64_t *modseq_r, const char **error_r);
+/* Remembers that the Add with client_id (at most STORE_SYNC_CLIENTID_MAX bytes) in a
+ * request with SyncKey synckey created the item (item_id, server_id) at modseq. */
+#define STORE_SYNC_CLIENTID_MAX 64
+enum store_result store_sync_clientid_put(struct store *store, int64_t state_id, uint32_t synckey,
+					  const char *client_id, int64_t item_id,
+					  const char *server_id, int64_t modseq,
+					  const char **error_r);
+
+/* ---- Cached request of a device (empty and Partial Sync, 12.1+) ---- */
+
+/* The cached bytes (copied into p). STORE_NOT_FOUND: nothing cached. */
+enum store_result store_sync_request_get(struct store *store, pool *p, int64_t device_id,
+					 const unsigned char **data_r, size_t *len_r,
+					 const char **error_r);
+/* Replaces the cached bytes; writes nothing when they are equal to the cached ones. */
+enum store_result store_sync_request_put(struct store *store, int64_t device_id,
+					 const void *data, size_t len, int64_t now,
+					 const char **error_r);
+
+/* ---- Administration ---- */
+
+/* Drops every collection state and the cached request of a device (easctl device resync):
+ * its next Sync with an old key answers Status 3 and the client starts over. */
+enum store_result store_sync_device_reset(struct store *store, int64_t device_id,
+					  const char **error_r);
+
+#endif
