@@ -30,6 +30,8 @@
 static const struct easctl_group *const groups[] = {
 	&easctl_context_group,
 	&easctl_user_group,
+	&easctl_contacts_group,
+	&easctl_tasks_group,
 };
 #define GROUP_COUNT (sizeof(groups) / sizeof(groups[0]))
 
@@ -157,6 +159,9 @@ static const struct option leaf_options[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "email", required_argument, NULL, 'e' },
 	{ "force", no_argument, NULL, 'f' },
+	{ "folder", required_argument, NULL, 'F' },
+	{ "version", required_argument, NULL, 'V' },
+	{ "skip-bad", no_argument, NULL, 's' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -168,6 +173,9 @@ static unsigned option_bit(int c)
 	case 'n': return EASCTL_OPT_NAME;
 	case 'e': return EASCTL_OPT_EMAIL;
 	case 'f': return EASCTL_OPT_FORCE;
+	case 'F': return EASCTL_OPT_FOLDER;
+	case 'V': return EASCTL_OPT_VERSION;
+	case 's': return EASCTL_OPT_SKIP_BAD;
 	default: return 0;
 	}
 }
@@ -202,6 +210,9 @@ static int parse_leaf(const struct easctl_group *group, const struct easctl_leaf
 		case 'f': args->force = true; break;
 		case 'n': args->name = optarg; break;
 		case 'e': args->email = optarg; break;
+		case 'F': args->folder = optarg; break;
+		case 'V': args->version = optarg; break;
+		case 's': args->skip_bad = true; break;
 		}
 	}
 	for (; optind < argc; optind++) {

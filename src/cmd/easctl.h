@@ -24,6 +24,9 @@ enum easctl_option {
 	EASCTL_OPT_NAME = 1 << 1,            /* --name NAME */
 	EASCTL_OPT_EMAIL = 1 << 2,           /* --email ADDR */
 	EASCTL_OPT_FORCE = 1 << 3,           /* --force */
+	EASCTL_OPT_FOLDER = 1 << 8,          /* --folder SERVERID (contacts, tasks) */
+	EASCTL_OPT_VERSION = 1 << 9,         /* --version V (contacts export) */
+	EASCTL_OPT_SKIP_BAD = 1 << 10,       /* --skip-bad (imports) */
 };
 
 /* The parsed arguments of one leaf command. */
@@ -34,6 +37,9 @@ struct easctl_args {
 	bool force;
 	const char *name;     /* NULL when not given */
 	const char *email;
+	const char *folder;   /* --folder, NULL when not given */
+	const char *version;  /* --version */
+	bool skip_bad;
 };
 
 /* A leaf command such as "user add": its synopsis, help text and argument shape. */
@@ -57,6 +63,8 @@ struct easctl_group {
 
 extern const struct easctl_group easctl_context_group;
 extern const struct easctl_group easctl_user_group;
+extern const struct easctl_group easctl_contacts_group;  /* easctl-pim.c */
+extern const struct easctl_group easctl_tasks_group;
 
 /* The store, opened (and migrated) on first use; NULL after printing the error. */
 struct store *easctl_store(struct easctl *ctl);

@@ -1,0 +1,426 @@
+/* easctl contacts import|export and easctl tasks import|export: a user's contacts as vCard
+ * (3.0/4.0 out; 2.1/3.0/4.0 in) and tasks as iCalendar VTODO, into or out of a folder.
+ * Imports are written by the server (origin 0), so every device gets them at its next
+ * Sync, and are one transaction per file: all or nothing (--skip-bad leaves out the bad
+ * entries and imports the rest). */
+#include "cmd/easctl.h"
+
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "pim/ical.h"
+#include "pim/pim.h"
+#include "pim/vcard.h"
+#include "store/store-folder.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define IMPORT_MAX_INPUT (256u * 1024 * 1024)
+#define IMPORT_MAX_ENTRIES 100000
+#define EXPORT_PAGE 200
+#define MAX_ERRORS_SHOWN 20
+
+/* What differs between contacts and tasks. */
+struct pim_kind {
+	const char *noun;          /* "contacts" */
+	enum store_class cls;
+	int default_folder;        /* STORE_FOLDER_CONTACTS */
+};
+
+static const struct pim_kind contacts_kind = { "contacts", STORE_CLASS_CONTACTS,
+					       STORE_FOLDER_CONTACTS };
+static const struct pim_kind tasks_kind = { "tasks", STORE_CLASS_TASKS, STORE_FOLDER_TASKS };
+
+/* One entry of an import file, converted. */
+struct entry {
+	size_t line;
+	struct wbxml_node *appdata;
+	const char *error;
+	unsigned dropped;
+};
+
+/* The user of LOGIN and the target folder (--folder or the default one of the kind);
+ * -1 after printing the error. */
+static int resolve_target(struct easctl *ctl, const struct easctl_args *args,
+			  const struct pim_kind *kind, struct store **store_r,
+			  struct store_user *user_r, struct store_folder *folder_r)
+{
+	const char *domain, *name, *error;
+	enum store_result ret;
+
+	if (easctl_parse_login(ctl, args->pos[0], &domain, &name) < 0)
+		return -1;
+	if ((*store_r = easctl_store(ctl)) == NULL)
+		return -1;
+	ret = store_user_get(*store_r, ctl->pool, domain, name, user_r, &error);
+	if (ret != STORE_OK) {
+		easctl_error("%s", ret == STORE_NOT_FOUND ?
+			     pool_printf(ctl->pool, "no user '%s'", args->pos[0]) : error);
+		return -1;
+	}
+	if (args->folder != NULL)
+		ret = store_folder_get(*store_r, ctl->pool, user_r->id, args->folder, folder_r,
+				       &error);
+	else
+		ret = store_folder_get_default(*store_r, ctl->pool, user_r->id,
+					       kind->default_folder, folder_r, &error);
+	if (ret == STORE_NOT_FOUND) {
+		easctl_error("user %s@%s has no folder %s", user_r->name, user_r->domain,
+			     args->folder != NULL ? args->folder : "of that kind");
+		return -1;
+	}
+	if (ret != STORE_OK) {
+		easctl_error("%s", error);
+		return -1;
+	}
+	if (store_folder_type_class(folder_r->type) != kind->cls) {
+		easctl_error("folder %s ('%s') does not hold %s", folder_r->server_id,
+			     folder_r->name, kind->noun);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads FILE (or standard input for none or "-") into b; -1 after printing why. */
+static int read_input(const char *path, buf *b)
+{
+	FILE *f = path == NULL || strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL) {
+		easctl_error("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b->len + n > IMPORT_MAX_INPUT) {
+			easctl_error("%s: larger than %u MB", path != NULL ? path : "input",
+				     IMPORT_MAX_INPUT / (1024 * 1024));
+			if (f != stdin)
+				fclose(f);
+			return -1;
+		}
+		buf_append(b, chunk, n);
+	}
+	bool failed = ferror(f) != 0;
+	if (f != stdin)
+		fclose(f);
+	if (failed) {
+		easctl_error("cannot read %s", path != NULL ? path : "standard input");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses the file into entries; -1 after printing the error. */
+static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const buf *in,
+			 const char *src, struct entry **entries_r, size_t *count_r)
+{
+	const char *error;
+	size_t count;
+
+	if (kind->cls == STORE_CLASS_CONTACTS) {
+		struct pim_vcard_limits limits;
+		struct pim_vcard *cards;
+		pim_vcard_limits_default(&limits);
+		limits.max_input = IMPORT_MAX_INPUT;
+		limits.max_cards = IMPORT_MAX_ENTRIES;
+		if (pim_vcard_parse(ctl->pool, (const char *)in->data, in->len, &limits, &cards,
+				    &count, &error) < 0) {
+			easctl_error("%s: %s; nothing imported", src, error);
+			return -1;
+		}
+		*entries_r = pool_calloc(ctl->pool, count + 1, sizeof(**entries_r));
+		for (size_t i = 0; i < count; i++) {
+			(*entries_r)[i] = (struct entry){ cards[i].line, cards[i].appdata,
+							  cards[i].error, cards[i].dropped };
+		}
+	} else {
+		struct pim_vtodo *todos;
+		if (pim_vtodo_parse(ctl->pool, (const char *)in->data, in->len, IMPORT_MAX_INPUT,
+				    IMPORT_MAX_ENTRIES, &todos, &count, &error) < 0) {
+			easctl_error("%s: %s; nothing imported", src, error);
+			return -1;
+		}
+		*entries_r = pool_calloc(ctl->pool, count + 1, sizeof(**entries_r));
+		for (size_t i = 0; i < count; i++) {
+			(*entries_r)[i] = (struct entry){ todos[i].line, todos[i].appdata,
+							  todos[i].error, todos[i].dropped };
+		}
+	}
+	*count_r = count;
+	return 0;
+}
+
+static void progress(size_t done, size_t total, bool force)
+{
+	static bool tty = false, checked = false;
+
+	if (!checked) {
+		tty = isatty(STDERR_FILENO) != 0;
+		checked = true;
+	}
+	if (force || (tty && done % 100 == 0)) {
+		fprintf(stderr, "%simported %zu/%zu%s", tty ? "\r" : "", done, total,
+			tty && !force ? "" : "\n");
+		fflush(stderr);
+	}
+}
+
+static int pim_import(struct easctl *ctl, const struct easctl_args *args,
+		      const struct pim_kind *kind)
+{
+	struct store *store;
+	struct store_user user;
+	struct store_folder folder;
+	struct entry *entries;
+	struct store_item *items;
+	size_t count, bad = 0, good = 0;
+	unsigned dropped = 0;
+	const char *src = args->npos > 1 && strcmp(args->pos[1], "-") != 0 ? args->pos[1] :
+			  "standard input";
+	const char *error;
+	buf in = BUF_INIT;
+
+	if (resolve_target(ctl, args, kind, &store, &user, &folder) < 0)
+		return EASCTL_EXIT_FAIL;
+	int ret = read_input(args->npos > 1 ? args->pos[1] : NULL, &in);
+	if (ret == 0)
+		ret = parse_entries(ctl, kind, &in, src, &entries, &count);
+	buf_free(&in);
+	if (ret < 0)
+		return EASCTL_EXIT_FAIL;
+
+	/* Convert everything first: a bad entry is found before anything is written. */
+	log_set_level(LOG_LEVEL_ERROR); /* dropped photos are counted, not logged per entry */
+	items = pool_calloc(ctl->pool, count + 1, sizeof(*items));
+	for (size_t i = 0; i < count; i++) {
+		struct entry *e = &entries[i];
+		if (e->error == NULL &&
+		    pim_item_encode_new(ctl->pool, kind->cls, e->appdata, &items[i], &error) < 0)
+			e->error = pool_printf(ctl->pool, "line %zu: %s", e->line, error);
+		if (e->error != NULL) {
+			if (bad++ < MAX_ERRORS_SHOWN)
+				easctl_error("%s: %s%s", src, e->error,
+					     args->skip_bad ? " (skipped)" : "");
+			continue;
+		}
+		dropped += e->dropped;
+		good++;
+	}
+	if (bad > MAX_ERRORS_SHOWN)
+		easctl_error("%s: %zu more bad entries", src, bad - MAX_ERRORS_SHOWN);
+	if (bad > 0 && !args->skip_bad) {
+		easctl_error("%s: %zu bad %s; nothing imported (--skip-bad imports the others)",
+			     src, bad, bad == 1 ? "entry" : "entries");
+		return EASCTL_EXIT_FAIL;
+	}
+
+	if (store_begin(store, &error) != STORE_OK) {
+		easctl_error("%s", error);
+		return EASCTL_EXIT_FAIL;
+	}
+	size_t done = 0;
+	pool *page = pool_new(0);
+	for (size_t i = 0; i < count; i++) {
+		struct store_item added;
+		if (entries[i].error != NULL)
+			continue;
+		if (store_item_add(store, page, user.id, folder.server_id, &items[i], 0, &added,
+				   &error) != STORE_OK) {
+			store_rollback(store);
+			pool_free(&page);
+			easctl_error("%s: line %zu: %s; nothing imported", src, entries[i].line,
+				     error);
+			return EASCTL_EXIT_FAIL;
+		}
+		if (++done % EXPORT_PAGE == 0) {
+			pool_free(&page);
+			page = pool_new(0);
+		}
+		progress(done, good, false);
+	}
+	pool_free(&page);
+	if (store_commit(store, &error) != STORE_OK) {
+		store_rollback(store);
+		easctl_error("%s; nothing imported", error);
+		return EASCTL_EXIT_FAIL;
+	}
+	progress(done, good, true);
+	printf("imported %zu %s into folder %s ('%s') of %s@%s", done, kind->noun,
+	       folder.server_id, folder.name, user.name, user.domain);
+	if (bad > 0)
+		printf(", skipped %zu bad", bad);
+	if (dropped > 0)
+		printf(", %u values had no EAS field", dropped);
+	printf("\n");
+	return EASCTL_EXIT_OK;
+}
+
+static int write_out(FILE *f, buf *b)
+{
+	if (b->len > 0 && fwrite(b->data, 1, b->len, f) != b->len)
+		return -1;
+	buf_truncate(b, 0);
+	return 0;
+}
+
+static int pim_export(struct easctl *ctl, const struct easctl_args *args,
+		      const struct pim_kind *kind, int vcard_version)
+{
+	struct store *store;
+	struct store_user user;
+	struct store_folder folder;
+	const char *error;
+	int64_t after = 0;
+	size_t total = 0, skipped = 0;
+	buf out = BUF_INIT;
+
+	if (resolve_target(ctl, args, kind, &store, &user, &folder) < 0)
+		return EASCTL_EXIT_FAIL;
+	const char *path = args->npos > 1 && strcmp(args->pos[1], "-") != 0 ? args->pos[1] : NULL;
+	FILE *f = path == NULL ? stdout : fopen(path, "wb");
+	if (f == NULL) {
+		easctl_error("cannot create %s: %s", path, strerror(errno));
+		return EASCTL_EXIT_FAIL;
+	}
+	if (kind->cls == STORE_CLASS_TASKS)
+		pim_vtodo_write_begin(&out);
+	int ret = EASCTL_EXIT_OK;
+	for (;;) {
+		pool *page = pool_new(0);
+		struct store_item *items;
+		size_t count;
+		if (store_items_list(store, page, folder.id, after, EXPORT_PAGE, true, &items,
+				     &count, &error) != STORE_OK) {
+			easctl_error("%s", error);
+			pool_free(&page);
+			ret = EASCTL_EXIT_FAIL;
+			break;
+		}
+		for (size_t i = 0; i < count; i++) {
+			struct wbxml_node *ad;
+			after = items[i].id;
+			if (pim_item_decode(page, &items[i], &ad, &error) < 0) {
+				easctl_error("item %s skipped: %s", items[i].server_id, error);
+				skipped++;
+				continue;
+			}
+			if (kind->cls == STORE_CLASS_CONTACTS)
+				pim_vcard_write(&out, page, ad, vcard_version);
+			else
+				pim_vtodo_write(&out, page, ad,
+						pool_printf(page, "easd-%s-%s@%s", items[i].server_id,
+							    user.name, user.domain));
+			total++;
+		}
+		pool_free(&page);
+		if (write_out(f, &out) < 0) {
+			easctl_error("writing %s failed: %s", path != NULL ? path : "the output",
+				     strerror(errno));
+			ret = EASCTL_EXIT_FAIL;
+			break;
+		}
+		if (count < EXPORT_PAGE)
+			break;
+	}
+	if (ret == EASCTL_EXIT_OK && kind->cls == STORE_CLASS_TASKS) {
+		pim_vtodo_write_end(&out);
+		if (write_out(f, &out) < 0)
+			ret = EASCTL_EXIT_FAIL;
+	}
+	buf_free(&out);
+	if (f != stdout && fclose(f) != 0 && ret == EASCTL_EXIT_OK) {
+		easctl_error("writing %s failed: %s", path, strerror(errno));
+		ret = EASCTL_EXIT_FAIL;
+	}
+	if (ret == EASCTL_EXIT_OK)
+		fprintf(stderr, "exported %zu %s%s\n", total, kind->noun,
+			skipped > 0 ? pool_printf(ctl->pool, " (%zu unreadable skipped)", skipped) :
+			"");
+	return ret;
+}
+
+static int contacts_import(struct easctl *ctl, const struct easctl_args *args)
+{
+	return pim_import(ctl, args, &contacts_kind);
+}
+
+static int contacts_export(struct easctl *ctl, const struct easctl_args *args)
+{
+	int version = 3;
+
+	if (args->version != NULL) {
+		if (strcmp(args->version, "3.0") == 0 || strcmp(args->version, "3") == 0)
+			version = 3;
+		else if (strcmp(args->version, "4.0") == 0 || strcmp(args->version, "4") == 0)
+			version = 4;
+		else {
+			easctl_error("--version must be 3.0 or 4.0, not '%s'", args->version);
+			return EASCTL_EXIT_USAGE;
+		}
+	}
+	return pim_export(ctl, args, &contacts_kind, version);
+}
+
+static int tasks_import(struct easctl *ctl, const struct easctl_args *args)
+{
+	return pim_import(ctl, args, &tasks_kind);
+}
+
+static int tasks_export(struct easctl *ctl, const struct easctl_args *args)
+{
+	return pim_export(ctl, args, &tasks_kind, 0);
+}
+
+static const struct easctl_leaf contacts_leaves[] = {
+	{ "import", "LOGIN [FILE] [--folder SERVERID] [--skip-bad]",
+	  "import contacts from a vCard file",
+	  "Imports the vCards (2.1, 3.0 or 4.0; UTF-8, or CHARSET=ISO-8859-1) of FILE, or of\n"
+	  "standard input when FILE is missing or '-', into the user's Contacts folder (or the\n"
+	  "contacts folder SERVERID). Every device of the user gets them at its next Sync.\n"
+	  "The file is one transaction: a bad card (its line is shown) imports nothing, unless\n"
+	  "--skip-bad, which imports the good ones. Progress goes to standard error.\n"
+	  "Mapped: N, FN, ORG, TITLE, TEL (by TYPE; extra numbers take free slots), EMAIL (3),\n"
+	  "ADR (home, work, other), BDAY, ANNIVERSARY, NOTE, URL, NICKNAME, CATEGORIES, PHOTO\n"
+	  "(inline; larger than 5 MB is dropped, the contact kept), IMPP, X-EAS-<property>;\n"
+	  "other X- properties are ignored.\n"
+	  "Example: easctl contacts import mike@ox.io addressbook.vcf\n",
+	  1, 2, EASCTL_OPT_FOLDER | EASCTL_OPT_SKIP_BAD, contacts_import },
+	{ "export", "LOGIN [FILE] [--folder SERVERID] [--version 3.0|4.0]",
+	  "export contacts as vCard",
+	  "Writes the contacts of the user's Contacts folder (or folder SERVERID) as vCard 3.0\n"
+	  "(or 4.0) to FILE, or to standard output. Properties with no vCard counterpart are\n"
+	  "written as X-EAS-<property>, which import reads back.\n"
+	  "Example: easctl contacts export mike@ox.io > mike.vcf\n",
+	  1, 2, EASCTL_OPT_FOLDER | EASCTL_OPT_VERSION, contacts_export },
+};
+
+static const struct easctl_leaf tasks_leaves[] = {
+	{ "import", "LOGIN [FILE] [--folder SERVERID] [--skip-bad]",
+	  "import tasks from an iCalendar file",
+	  "Imports the VTODOs of an iCalendar FILE (or standard input) into the user's Tasks\n"
+	  "folder (or the task folder SERVERID); one transaction per file as for contacts.\n"
+	  "Mapped: SUMMARY, DESCRIPTION, DTSTART, DUE, COMPLETED, STATUS, PRIORITY, CLASS,\n"
+	  "CATEGORIES, the first VALARM's TRIGGER (reminder) and RRULE where EAS can express\n"
+	  "it (daily, weekly, monthly and yearly rules by day or n-th weekday).\n"
+	  "Example: easctl tasks import mike@ox.io todo.ics\n",
+	  1, 2, EASCTL_OPT_FOLDER | EASCTL_OPT_SKIP_BAD, tasks_import },
+	{ "export", "LOGIN [FILE] [--folder SERVERID]", "export tasks as iCalendar",
+	  "Writes the tasks of the user's Tasks folder (or folder SERVERID) as one iCalendar\n"
+	  "file of VTODOs to FILE, or to standard output.\n"
+	  "Example: easctl tasks export mike@ox.io todo.ics\n",
+	  1, 2, EASCTL_OPT_FOLDER, tasks_export },
+};
+
+const struct easctl_group easctl_contacts_group = {
+	"contacts", "A user's contacts as vCard files",
+	contacts_leaves, sizeof(contacts_leaves) / sizeof(contacts_leaves[0]),
+};
+
+const struct easctl_group easctl_tasks_group = {
+	"tasks", "A user's tasks as iCalendar (VTODO) files",
+	tasks_leaves, sizeof(tasks_leaves) / sizeof(tasks_leaves[0]),
+};
