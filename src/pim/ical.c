@@ -379,14 +379,24 @@ int pim_vtodo_parse(pool *p, const char *text, size_t len, size_t max_input, siz
 				       max_todos);
 		return -1;
 	}
+	/* Only iCalendar: libical would take any text as a component of unknown name. */
+	size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	while (skip < len && strchr(" \t\r\n", text[skip]) != NULL)
+		skip++;
+	if (skip == len) {
+		*todos_r = NULL;
+		*count_r = 0;
+		return 0;
+	}
+	if (len - skip < 15 || (strncasecmp(text + skip, "BEGIN:VCALENDAR", 15) != 0 &&
+				strncasecmp(text + skip, "BEGIN:VTODO", 11) != 0)) {
+		*error_r = "line 1: not iCalendar (no BEGIN:VCALENDAR)";
+		return -1;
+	}
 	icalerror_set_errors_are_fatal(0);
-	char *copy = pool_strndup(p, text, len);
+	char *copy = pool_strndup(p, text + skip, len - skip);
 	icalcomponent *root = icalparser_parse_string(copy);
 	if (root == NULL) {
-		if (begins == 0 && len > 0 && strspn(text, " \t\r\n") != len) {
-			*error_r = "not iCalendar (no BEGIN:VCALENDAR)";
-			return -1;
-		}
 		*todos_r = NULL;
 		*count_r = 0;
 		return 0;

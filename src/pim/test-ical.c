@@ -160,6 +160,10 @@ START_TEST(bad_input)
 	ck_assert_int_eq(pim_vtodo_parse(pl, many, strlen(many), 10, 10, &todos, &count, &error),
 			 -1);
 	ck_assert_int_eq(pim_vtodo_parse(pl, "hello\n", 6, 100, 10, &todos, &count, &error), -1);
+	static const char vcard[] = "BEGIN:VCARD\nFN:x\nEND:VCARD\n";
+	ck_assert_int_eq(pim_vtodo_parse(pl, vcard, strlen(vcard), 100, 10, &todos, &count, &error),
+			 -1);
+	ck_assert_str_eq(error, "line 1: not iCalendar (no BEGIN:VCALENDAR)");
 	/* A bad value fails its VTODO with the line. */
 	static const char bad[] = "BEGIN:VCALENDAR\nBEGIN:VTODO\nSUMMARY:ok\nEND:VTODO\n"
 				  "BEGIN:VTODO\nDUE:tomorrow\nEND:VTODO\nEND:VCALENDAR\n";

@@ -1,0 +1,199 @@
+/* test-easctl-pim.c: `easctl contacts|tasks import|export` run as a child process on a fresh
+ * data directory (the easctl of the same build directory: $EASD_BUILD/easctl, else next to
+ * this test's directory), checked through the store: transactional imports, --skip-bad,
+ * --folder, export + import into another user giving the same items, progress output. */
+#include "store/store.h"
+#include "store/store-folder.h"
+
+#include "lib/pool.h"
+
+#include <check.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char easctl[4096];
+static char dir[64];
+
+/* Runs "easctl --data DIR ARGS" (through the shell, for redirections); its exit status. */
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char args[2048], cmd[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "cd %s && %s --data %s %s", dir, easctl, dir, args);
+	int status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_file(const char *name)
+{
+	char path[256];
+	static char text[1 << 16];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* Live items in the user's default folder of type. */
+static uint64_t items_in(const char *user, int type)
+{
+	struct store *store = NULL;
+	struct store_user u;
+	struct store_folder folder;
+	const char *error;
+	uint64_t count = 0;
+	pool *p = pool_new(0);
+
+	ck_assert_int_eq(store_open(dir, &store, &error), STORE_OK);
+	ck_assert_int_eq(store_user_get(store, p, "ox.io", user, &u, &error), STORE_OK);
+	ck_assert_int_eq(store_folder_get_default(store, p, u.id, type, &folder, &error),
+			 STORE_OK);
+	ck_assert_int_eq(store_folder_item_count(store, folder.id, &count, &error), STORE_OK);
+	store_close(&store);
+	pool_free(&p);
+	return count;
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/easd-test-pim-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(run("context add ox.io >/dev/null"), 0);
+	ck_assert_int_eq(run("user add mike@ox.io --password-stdin >/dev/null <<EOF\npw\nEOF"),
+			 0);
+	ck_assert_int_eq(run("user add anna@ox.io --password-stdin >/dev/null <<EOF\npw\nEOF"),
+			 0);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char cards[] =
+	"BEGIN:VCARD\nVERSION:3.0\nN:Doe;Jo;;;\nFN:Jo Doe\nTEL;TYPE=CELL:+1 555 0108\n"
+	"EMAIL:jo@example.com\nNOTE:hello\\, world\nCATEGORIES:A,B\nEND:VCARD\n"
+	"BEGIN:VCARD\nVERSION:4.0\nFN:Ann Other\nORG:Contoso\nBDAY:19700102\nEND:VCARD\n"
+	"BEGIN:VCARD\nVERSION:3.0\nFN:Third\nX-EAS-YomiLastName:Yomi\nEND:VCARD\n";
+
+START_TEST(contacts_roundtrip)
+{
+	write_file("a.vcf", cards);
+	ck_assert_int_eq(run("contacts import mike@ox.io a.vcf >out 2>err"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "imported 3 contacts"));
+	ck_assert_ptr_nonnull(strstr(read_file("err"), "imported 3/3"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CONTACTS), 3);
+	/* Export, import into anna: the same vCards come out again. */
+	ck_assert_int_eq(run("contacts export mike@ox.io m.vcf 2>/dev/null"), 0);
+	ck_assert_int_eq(run("contacts import anna@ox.io < m.vcf >/dev/null 2>&1"), 0);
+	ck_assert_int_eq(run("contacts export anna@ox.io > a2.vcf 2>/dev/null"), 0);
+	char *m = strdup(read_file("m.vcf"));
+	ck_assert_str_eq(read_file("a2.vcf"), m);
+	ck_assert_ptr_nonnull(strstr(m, "X-EAS-YomiLastName:Yomi\r\n"));
+	ck_assert_ptr_nonnull(strstr(m, "CATEGORIES:A,B\r\n"));
+	free(m);
+	ck_assert_int_eq(run("contacts export mike@ox.io --version 4.0 > v4.vcf 2>/dev/null"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("v4.vcf"), "VERSION:4.0\r\nFN:Jo Doe\r\n"));
+}
+END_TEST
+
+START_TEST(contacts_transactional)
+{
+	write_file("bad.vcf", "BEGIN:VCARD\nFN:ok\nEND:VCARD\nBEGIN:VCARD\nFN:x\nBDAY:never\n"
+		   "END:VCARD\n");
+	ck_assert_int_eq(run("contacts import mike@ox.io bad.vcf >/dev/null 2>err"), 1);
+	ck_assert_ptr_nonnull(strstr(read_file("err"), "bad.vcf: line 6: BDAY"));
+	ck_assert_ptr_nonnull(strstr(read_file("err"), "nothing imported"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CONTACTS), 0);
+	ck_assert_int_eq(run("contacts import mike@ox.io bad.vcf --skip-bad >/dev/null 2>&1"), 0);
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CONTACTS), 1);
+	/* A broken file as a whole: nothing. */
+	write_file("open.vcf", "BEGIN:VCARD\nFN:ok\n");
+	ck_assert_int_eq(run("contacts import mike@ox.io open.vcf --skip-bad >/dev/null 2>&1"), 1);
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CONTACTS), 1);
+	/* Wrong folder kind, unknown folder, unknown user, bad option. */
+	ck_assert_int_eq(run("contacts import mike@ox.io open.vcf --folder 999 >/dev/null 2>&1"), 1);
+	ck_assert_int_eq(run("contacts export nobody@ox.io >/dev/null 2>&1"), 1);
+	ck_assert_int_eq(run("contacts export mike@ox.io --version 2.1 >/dev/null 2>&1"), 2);
+	ck_assert_int_eq(run("contacts export mike@ox.io --skip-bad >/dev/null 2>&1"), 2);
+}
+END_TEST
+
+START_TEST(tasks_roundtrip)
+{
+	write_file("t.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "BEGIN:VTODO\nUID:1\nSUMMARY:Milk\nDUE:20240504T100000Z\nPRIORITY:1\n"
+		   "CATEGORIES:Home\nRRULE:FREQ=DAILY;COUNT=3\nEND:VTODO\n"
+		   "BEGIN:VTODO\nUID:2\nSUMMARY:Done\nSTATUS:COMPLETED\n"
+		   "COMPLETED:20240502T100000Z\nEND:VTODO\nEND:VCALENDAR\n");
+	ck_assert_int_eq(run("tasks import mike@ox.io t.ics >/dev/null 2>&1"), 0);
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_TASKS), 2);
+	ck_assert_int_eq(run("tasks export mike@ox.io m.ics 2>/dev/null"), 0);
+	ck_assert_int_eq(run("tasks import anna@ox.io m.ics >/dev/null 2>&1"), 0);
+	ck_assert_uint_eq(items_in("anna", STORE_FOLDER_TASKS), 2);
+	char *m = read_file("m.ics");
+	ck_assert_ptr_nonnull(strstr(m, "SUMMARY:Milk"));
+	ck_assert_ptr_nonnull(strstr(m, "RRULE:FREQ=DAILY;COUNT=3"));
+	ck_assert_ptr_nonnull(strstr(m, "STATUS:COMPLETED"));
+	/* A vCard is not iCalendar. */
+	write_file("a.vcf", cards);
+	ck_assert_int_eq(run("tasks import mike@ox.io a.vcf >/dev/null 2>&1"), 1);
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_TASKS), 2);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	const char *build = getenv("EASD_BUILD");
+	if (build != NULL) {
+		snprintf(easctl, sizeof(easctl), "%s/easctl", build);
+	} else {
+		char self[2048];
+		snprintf(self, sizeof(self), "%s", argc > 0 ? argv[0] : ".");
+		snprintf(easctl, sizeof(easctl), "%s/../easctl", dirname(self));
+	}
+	char *abs = realpath(easctl, NULL);
+	if (abs == NULL) {
+		fprintf(stderr, "test-easctl-pim: no easctl at %s (build it first)\n", easctl);
+		return 1;
+	}
+	snprintf(easctl, sizeof(easctl), "%s", abs);
+	free(abs);
+
+	Suite *s = suite_create("easctl-pim");
+	TCase *tc = tcase_create("easctl-pim");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, contacts_roundtrip);
+	tcase_add_test(tc, contacts_transactional);
+	tcase_add_test(tc, tasks_roundtrip);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
