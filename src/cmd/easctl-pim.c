@@ -175,9 +175,9 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 	struct store *store;
 	struct store_user user;
 	struct store_folder folder;
-	struct entry *entries;
+	struct entry *entries = NULL;
 	struct store_item *items;
-	size_t count, bad = 0, good = 0;
+	size_t count = 0, bad = 0, good = 0;
 	unsigned dropped = 0;
 	const char *src = args->npos > 1 && strcmp(args->pos[1], "-") != 0 ? args->pos[1] :
 			  "standard input";
