@@ -6,6 +6,9 @@
 
 #include "lib/log.h"
 
+#include <dirent.h>
+#include <stdio.h>
+
 static pool *pl;
 
 static void setup(void)
@@ -388,6 +391,42 @@ START_TEST(huge_photo)
 }
 END_TEST
 
+/* Inputs the fuzzer once crashed on (tests/regress/pim/, copied there by
+ * scripts/run-fuzz.sh) must parse or fail cleanly. Run from the repository root. */
+START_TEST(replay_regressions)
+{
+	DIR *d = opendir("tests/regress/pim");
+	struct dirent *de;
+
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char path[512];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "tests/regress/pim/%s", de->d_name);
+		FILE *f = fopen(path, "rb");
+		ck_assert_ptr_nonnull(f);
+		buf b = BUF_INIT;
+		char chunk[4096];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_append(&b, chunk, n);
+		fclose(f);
+		struct pim_vcard *cards;
+		size_t count;
+		const char *error;
+		if (pim_vcard_parse(pl, (const char *)b.data, b.len, NULL, &cards, &count,
+				    &error) == 0) {
+			for (size_t i = 0; i < count; i++)
+				ck_assert((cards[i].appdata == NULL) != (cards[i].error == NULL));
+		}
+		buf_free(&b);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pim-vcard");
@@ -401,6 +440,7 @@ int main(void)
 	tcase_add_test(tc, export_birthday_rounding);
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, huge_photo);
+	tcase_add_test(tc, replay_regressions);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
