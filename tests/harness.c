@@ -1206,54 +1206,18 @@ void h_device_init(struct h_device *dev, const char *login, const char *password
 	dev->user_agent = "E2EPhone/1.0";
 	dev->locale = 0x0409;
 	dev->form = H_QUERY_PLAIN;
-}
-
-void h_device_free(struct h_device *dev)
-{
-	free(dev->folder_sync_key);
-	for (size_t i = 0; i < dev->sync_key_count; i++) {
-		free(dev->sync_keys[i].collection_id);
-		free(dev->sync_keys[i].sync_key);
-	}
-	free(dev->sync_keys);
-	dev->folder_sync_key = NULL;
-	dev->sync_keys = NULL;
-	dev->sync_key_count = 0;
-}
-
-void h_device_set_sync_key(struct h_device *dev, const char *collection_id, const char *key)
-{
-	for (size_t i = 0; i < dev->sync_key_count; i++) {
-		if (strcmp(dev->sync_keys[i].collection_id, collection_id) == 0) {
-			free(dev->sync_keys[i].sync_key);
-			dev->sync_keys[i].sync_key = xstrdup(key);
-			return;
-		}
-	}
-	dev->sync_keys = xrealloc(dev->sync_keys, (dev->sync_key_count + 1) * sizeof(*dev->sync_keys));
-	dev->sync_keys[dev->sync_key_count].collection_id = xstrdup(collection_id);
-	dev->sync_keys[dev->sync_key_count].sync_key = xstrdup(key);
-	dev->sync_key_count++;
-}
-
-const char *h_device_sync_key(const struct h_device *dev, const char *collection_id)
-{
-	for (size_t i = 0; i < dev->sync_key_count; i++) {
-		if (strcmp(dev->sync_keys[i].collection_id, collection_id) == 0)
-			return dev->sync_keys[i].sync_key;
-	}
-	return "0";
+	dev->auto_provision = true;
 }
 
 /* "14.1" -> 141 (the version byte of the base64 form). */
-static uint8_t version_byte(const char *version)
+unsigned h_version_number(const char *version)
 {
 	uint64_t major = 0, minor = 0;
 	const char *dot = strchr(version, '.');
 
 	ck_assert_msg(dot != NULL && str_n_to_uint64(version, (size_t)(dot - version), 25, &major) == 0 &&
 		      str_to_uint64(dot + 1, 9, &minor) == 0, "bad version %s", version);
-	return (uint8_t)(major * 10 + minor);
+	return (unsigned)(major * 10 + minor);
 }
 
 static void put_field(buf *out, const char *value)
@@ -1286,7 +1250,7 @@ void h_device_query_bytes(const struct h_device *dev, uint8_t cmd_code,
 
 	if (params == NULL)
 		params = &none;
-	buf_putc(out, version_byte(dev->version));
+	buf_putc(out, (unsigned char)h_version_number(dev->version));
 	buf_putc(out, cmd_code);
 	buf_putc(out, (unsigned char)(dev->locale & 0xff));
 	buf_putc(out, (unsigned char)(dev->locale >> 8));

@@ -30,6 +30,8 @@
 #include <sys/types.h>
 
 #include "lib/buf.h"
+#include "lib/pool.h"
+#include "wbxml/wbxml.h"
 
 #define H_EAS_PATH "/Microsoft-Server-ActiveSync"
 #define H_MAX_LISTEN 4
@@ -186,9 +188,76 @@ struct h_cmd_params {
 	bool accept_multipart;     /* base64 form only (Options bit 0x02) */
 };
 
-struct h_sync_key {
-	char *collection_id;
-	char *sync_key;
+/* ---- The phone's data (see "Phone emulator: EAS commands" below) ---- */
+
+/* One property of an item as the phone holds it: the text of a top-level child of
+ * ApplicationData. Containers are flattened: Categories and Children hold their values one
+ * per line, the body (airsyncbase:Body, or contacts:Body / tasks:Body on 2.5) is kept under
+ * WBXML_AirSyncBase_Body as its Data text, other containers (tasks:Recurrence) as
+ * "Name=value" lines. The same forms are accepted when the phone writes an item. */
+struct h_prop {
+	uint16_t tag;
+	char *value;               /* NUL-terminated */
+	size_t len;
+};
+
+struct h_item {
+	char *server_id;           /* NULL until the server answered the phone's Add */
+	char *client_id;           /* ClientId of the phone's Add; NULL for the server's items */
+	struct h_prop *props;
+	size_t prop_count;
+};
+
+enum h_cmd_kind { H_CMD_ADD, H_CMD_CHANGE, H_CMD_DELETE, H_CMD_FETCH, H_CMD_SOFT_DELETE };
+
+/* A command the phone will send with its next Sync of the collection (kept until a
+ * response with Status 1 answers it: a lost response sends it again). */
+struct h_outgoing {
+	enum h_cmd_kind kind;
+	char *id;                  /* ClientId (Add) or ServerId */
+	struct h_prop *props;      /* ApplicationData of Add and Change */
+	size_t prop_count;
+};
+
+struct h_folder {
+	char *server_id;
+	char *parent_id;
+	char *name;
+	int type;
+};
+
+/* A collection (folder) the phone syncs: its SyncKey, the options it sends, its view. */
+struct h_collection {
+	char *id;
+	char *sync_key;            /* "0" until the first Sync */
+	const char *class_name;    /* Class for 2.5/12.x requests; NULL: from the folder type */
+	unsigned window_size;      /* WindowSize of the collection, 0: none sent */
+	int conflict;              /* Options/Conflict: -1 not sent, 0 client wins, 1 server wins */
+	int filter_type;           /* Options/FilterType, -1: not sent */
+	unsigned body_type;        /* Options/BodyPreference/Type (12.0+), 0: none */
+	uint32_t truncation_size;  /* its TruncationSize, 0: none */
+	bool get_changes_off;      /* GetChanges 0 (12.1+; left out on 2.5 and 12.0) */
+	/* Supported (ghosting), sent with SyncKey 0: the tags, or an empty element when
+	 * send_supported and none; a phone's Change leaves out what is not listed. */
+	const uint16_t *supported;
+	size_t supported_count;
+	bool send_supported;
+	struct h_item *items;
+	size_t item_count;
+	struct h_outgoing *outbox;
+	size_t outbox_count;
+};
+
+/* DeviceInformation the phone reports in Provision on 14.1+ (NULL fields are left out). */
+struct h_device_info {
+	const char *model;
+	const char *imei;
+	const char *friendly_name;
+	const char *os;
+	const char *os_language;
+	const char *phone_number;
+	const char *mobile_operator;
+	const char *user_agent;
 };
 
 struct h_device {
@@ -203,19 +272,36 @@ struct h_device {
 	uint32_t policy_key;
 	uint16_t locale;           /* base64 form: 0x0409 */
 	enum h_query_form form;
-	/* Folder SyncKey and per-collection SyncKeys the phone holds (issue 5 onwards). */
+	struct h_device_info info;
+	/* Provision when the server asks for it (HTTP 449, Status 140/142/143/144) and send the
+	 * command again; default true. */
+	bool auto_provision;
+	/* An Add for a ServerId the view holds already fails the test unless this is set. */
+	bool tolerate_duplicates;
+	/* The hierarchy: FolderSync SyncKey (NULL: "0") and the folders the phone holds. */
 	char *folder_sync_key;
-	struct h_sync_key *sync_keys;
-	size_t sync_key_count;
+	struct h_folder *folders;
+	size_t folder_count;
+	/* The collections the phone syncs (pointers stay valid until h_device_free). */
+	struct h_collection **collections;
+	size_t collection_count;
+	unsigned window_size;      /* top-level Sync WindowSize (12.1+), 0: none */
+	unsigned next_client_id;
+	/* The server ordered a wipe and the phone acknowledged it (and forgot everything). */
+	bool wiped;
+	bool account_wiped;
 };
 
 /* Defaults: device id "E2ETEST0001", type "E2EPhone", version 14.1, User-Agent
- * "E2EPhone/1.0", plain query form, locale 0x0409, no policy key. */
+ * "E2EPhone/1.0", plain query form, locale 0x0409, no policy key, auto_provision on. */
 void h_device_init(struct h_device *dev, const char *login, const char *password);
+/* Frees the folders, collections, views and keys (the borrowed strings stay). */
 void h_device_free(struct h_device *dev);
 void h_device_set_sync_key(struct h_device *dev, const char *collection_id, const char *key);
 /* The SyncKey held for a collection ("0" when none). */
 const char *h_device_sync_key(const struct h_device *dev, const char *collection_id);
+/* The protocol version as a number: "2.5" -> 25, "14.1" -> 141 (wbxml_writer_init's form). */
+unsigned h_version_number(const char *version);
 
 /* Command code of MS-ASHTTP 2.2.1.1.1.1.2, or -1. */
 int h_eas_command_code(const char *name);
@@ -255,5 +341,220 @@ void h_run_ok(const char *const *argv);
 void h_make_cert(struct h_env *env, const char *key_name, const char *cert_name, const char *cn);
 /* Writes unix seconds into the file of EASD_FAKE_CLOCK. */
 void h_set_clock(const char *path, int64_t now);
+
+
+/* ---- Phone emulator: EAS commands (tests/phone.c) ----
+ *
+ * The phone builds its requests with the WBXML writer for its protocol version and applies
+ * the answers to its own state as a phone does, so that tests read like
+ *
+ *   h_device_init(&a, "mike@ox.io", "pw");  a.version = "12.1";
+ *   h_dev_start(h_env, &a);                          Provision + FolderSync 0
+ *   const char *contacts = h_dev_folder_of_type(&a, 9);
+ *   h_dev_add(&a, contacts, WBXML_Contacts_FileAs, "Doe, Jane", 0);
+ *   h_dev_sync_all(h_env, &a, contacts, NULL);        SyncKey 0, then until no MoreAvailable
+ *
+ * Protocol rules every answer must follow are checked as it is applied and fail the test
+ * with the answer printed: an Add for a ServerId the view holds (unless
+ * tolerate_duplicates), MoreAvailable without a command, more commands than WindowSize, an
+ * empty Collections or Responses element (Q-SYNC-6, Q-MS-5), a response to an Add the phone
+ * did not send. */
+
+struct h_cmd_response {
+	enum h_cmd_kind kind;
+	const char *id;            /* ClientId for Add, ServerId otherwise */
+	const char *server_id;     /* Add: the ServerId given, NULL when none */
+	int status;                /* -1 when absent */
+};
+
+struct h_coll_result {
+	const char *collection_id;
+	int status;                /* -1 when absent */
+	const char *sync_key;      /* the new key, NULL when absent */
+	bool more_available;
+	unsigned adds, changes, deletes, soft_deletes;
+	unsigned commands;         /* all server commands of the collection */
+	unsigned unknown;          /* Change/Delete/SoftDelete of ServerIds the view lacks */
+	struct h_cmd_response *responses;
+	size_t response_count;
+};
+
+#define H_MAX_SYNC_COLLECTIONS 8
+
+struct h_sync_result {
+	pool *pool;                /* everything below */
+	long http;
+	int status;                /* Sync-level Status, -1 when absent */
+	bool empty;                /* 200 with an empty body */
+	struct h_coll_result coll[H_MAX_SYNC_COLLECTIONS];
+	size_t coll_count;
+	/* The answer without SyncKeys, sorted per collection: equal for equivalent answers. */
+	const char *summary;
+	const char *xml;           /* the answer as indented XML, for messages */
+};
+
+enum h_sync_flags {
+	H_SYNC_LOSE = 1u << 0,        /* send, then ignore the answer (the phone lost it) */
+	H_SYNC_EMPTY_BODY = 1u << 1,  /* an empty body: the server repeats the cached request */
+	H_SYNC_PARTIAL = 1u << 2,     /* <Partial/> with the given collections only */
+	H_SYNC_NO_COMMANDS = 1u << 3, /* keep the outbox for a later request */
+};
+
+/* Provision (both phases; see h_dev_provision). */
+struct h_provision_result {
+	pool *pool;
+	long http;                 /* of the first request */
+	int status;                /* Provision/Status of the first answer, -1 when absent */
+	int policy_status;         /* Policy/Status of the first answer, -1 when absent */
+	int device_info_status;    /* settings:DeviceInformation/Status (14.1+), -1 */
+	uint32_t temp_key;         /* PolicyKey of the first answer, 0 when none */
+	bool remote_wipe;          /* RemoteWipe in the first answer */
+	bool account_only_wipe;    /* AccountOnlyRemoteWipe in the first answer (16.1) */
+	long ack_http;             /* of the acknowledgement, 0 when none was sent */
+	int ack_status;            /* Provision/Status of its answer */
+	int ack_policy_status;     /* Policy/Status of its answer */
+	uint32_t final_key;        /* PolicyKey of its answer, 0 when none */
+	/* The policy of the first answer: children of EASProvisionDoc (12.0+), or on 2.5
+	 * the Data text (MS-WAP-Provisioning-XML) as one property with tag Provision_Data. */
+	struct h_prop *policy;
+	size_t policy_count;
+	const char *xml;           /* the first answer as XML */
+};
+
+struct h_folder_result {
+	long http;
+	int status;                /* -1 when absent */
+	unsigned adds, updates, deletes;
+	unsigned unknown;          /* Update/Delete of folders the phone does not hold */
+};
+
+/* -- state and view -- */
+
+/* The collection with this id, created (SyncKey "0", no options) when new. */
+struct h_collection *h_dev_collection(struct h_device *dev, const char *collection_id);
+/* The ServerId of the phone's first folder of a type (9 Contacts, 7 Tasks...), or NULL. */
+const char *h_dev_folder_of_type(const struct h_device *dev, int type);
+/* The phone's folder with this ServerId, or with this name, or NULL. */
+const struct h_folder *h_dev_folder(const struct h_device *dev, const char *server_id);
+const struct h_folder *h_dev_folder_named(const struct h_device *dev, const char *name);
+/* Items in the phone's view of the collection (its own unanswered Adds included). */
+size_t h_dev_count(struct h_device *dev, const char *collection_id);
+/* The item with this ServerId, or NULL. */
+struct h_item *h_dev_item(struct h_device *dev, const char *collection_id, const char *server_id);
+/* The first item whose property tag has the value, or NULL. */
+struct h_item *h_dev_find(struct h_device *dev, const char *collection_id, uint16_t tag,
+			  const char *value);
+/* Number of items whose property tag has the value. */
+size_t h_dev_count_with(struct h_device *dev, const char *collection_id, uint16_t tag,
+			const char *value);
+/* A property of an item, NULL when it has none. */
+const char *h_item_prop(const struct h_item *item, uint16_t tag);
+/* Asserts that no ServerId appears twice in the view. */
+void h_dev_assert_unique(struct h_device *dev, const char *collection_id);
+
+/* -- commands the phone queues for its next Sync of the collection -- */
+
+/* A new item (props as pairs `int tag, const char *value`, ended by 0) added to the view and
+ * queued as an Add. Returns its ClientId (owned by the phone). */
+const char *h_dev_add(struct h_device *dev, const char *collection_id, ...);
+/* The phone edits an item: the pairs are merged into its view ("" removes a property) and
+ * the whole item is sent, less what the collection's Supported list leaves out. */
+void h_dev_change(struct h_device *dev, const char *collection_id, const char *server_id, ...);
+/* The same, but the Change carries exactly the given properties (a phone that sends only
+ * what it edited); the view merges them. */
+void h_dev_change_only(struct h_device *dev, const char *collection_id, const char *server_id,
+		       ...);
+/* The item leaves the view; a Delete is queued. */
+void h_dev_delete(struct h_device *dev, const char *collection_id, const char *server_id);
+/* A Fetch is queued; its answer replaces the item's properties in the view. */
+void h_dev_fetch(struct h_device *dev, const char *collection_id, const char *server_id);
+/* What a phone does to start over: SyncKey "0", the view and the outbox dropped. */
+void h_dev_reset_collection(struct h_device *dev, const char *collection_id);
+
+/* -- requests -- */
+
+/* POSTs a WBXML body as the device and decodes the answer into *root_r from p (NULL for an
+ * empty body or a non-WBXML one). Fails the test on transport errors and on an answer that
+ * does not decode. No automatic provisioning. Returns the HTTP status. */
+long h_dev_post_wbxml(struct h_env *env, struct h_device *dev, const char *cmd,
+		      const void *body, size_t len, pool *p, struct wbxml_node **root_r);
+/* Provision: phase 1 (with DeviceInformation on 14.1+, PolicyType MS-WAP-Provisioning-XML
+ * on 2.5 and MS-EAS-Provisioning-WBXML from 12.0), then the acknowledgement with Status 1
+ * when a policy came, so that the phone holds the final key; a RemoteWipe or
+ * AccountOnlyRemoteWipe is acknowledged with Status 1 and the phone forgets everything
+ * (dev->wiped / account_wiped). res may be NULL. Returns the first answer's Status. */
+int h_dev_provision(struct h_env *env, struct h_device *dev, struct h_provision_result *res);
+void h_provision_result_free(struct h_provision_result *res);
+/* Provision phase 1 only, with a PolicyType (NULL: none at all, an empty Provision). */
+int h_dev_provision_request(struct h_env *env, struct h_device *dev, const char *policy_type,
+			    struct h_provision_result *res);
+/* The acknowledgement only: PolicyKey key with the phone's Status; fills the ack_ fields of
+ * res and takes the final key on success. */
+int h_dev_provision_ack(struct h_env *env, struct h_device *dev, const char *policy_type,
+			uint32_t key, int status, struct h_provision_result *res);
+/* Provision (unless the phone holds a key) and FolderSync. Asserts both succeed. */
+void h_dev_start(struct h_env *env, struct h_device *dev);
+
+/* FolderSync with the phone's key; applies the changes (a SyncKey 0 answer replaces the
+ * folder list). res may be NULL. Returns the Status (-1 when none, e.g. HTTP 449). */
+int h_dev_folder_sync(struct h_env *env, struct h_device *dev, struct h_folder_result *res);
+/* Folder commands with the phone's hierarchy key; on Status 1 the phone applies the change
+ * and takes the new key. FolderCreate gives the new ServerId in *server_id_r (owned by the
+ * phone; may be NULL). Return the Status (-1 when none). http_r may be NULL. */
+int h_dev_folder_create(struct h_env *env, struct h_device *dev, const char *parent_id,
+			const char *name, int type, const char **server_id_r, long *http_r);
+int h_dev_folder_update(struct h_env *env, struct h_device *dev, const char *server_id,
+			const char *parent_id, const char *name, long *http_r);
+int h_dev_folder_delete(struct h_env *env, struct h_device *dev, const char *server_id,
+			long *http_r);
+
+/* Sync of one or several collections with their outboxes; applies the answer unless
+ * H_SYNC_LOSE. Returns the HTTP status. Free res with h_sync_result_free. */
+long h_dev_sync(struct h_env *env, struct h_device *dev, const char *collection_id,
+		unsigned flags, struct h_sync_result *res);
+long h_dev_sync_multi(struct h_env *env, struct h_device *dev, const char *const *ids, size_t n,
+		      unsigned flags, struct h_sync_result *res);
+void h_sync_result_free(struct h_sync_result *res);
+/* For the emulator's own tests: builds the request the phone would send into request and
+ * applies answer[0..len) (WBXML; empty: an empty body) as if the server had sent it. */
+void h_dev_sync_canned(struct h_device *dev, const char *const *ids, size_t n, unsigned flags,
+		       const void *answer, size_t len, buf *request, struct h_sync_result *res);
+/* The Sync-level Status when there is one, else the first collection's (-1: none). */
+int h_sync_status(const struct h_sync_result *res);
+/* The response to the phone's command with this ClientId (Add) or ServerId, or NULL. */
+const struct h_cmd_response *h_sync_response(const struct h_sync_result *res,
+					     enum h_cmd_kind kind, const char *id);
+
+struct h_sync_all {
+	unsigned rounds;           /* Sync requests sent (the SyncKey 0 one included) */
+	unsigned adds, changes, deletes, soft_deletes;
+	unsigned max_commands;     /* the most commands in one answer */
+	int status;                /* of the last answer */
+};
+/* SyncKey 0 first when the phone has no key, then Syncs until MoreAvailable ends; asserts
+ * Status 1 throughout. out may be NULL. */
+void h_dev_sync_all(struct h_env *env, struct h_device *dev, const char *collection_id,
+		    struct h_sync_all *out);
+
+/* GetItemEstimate of one collection in the version's form. Returns the Response Status
+ * (or the top-level one, -1 when none); *estimate_r (may be NULL) gets the Estimate. */
+int h_dev_estimate(struct h_env *env, struct h_device *dev, const char *collection_id,
+		   uint64_t *estimate_r, long *http_r);
+
+/* -- WBXML helpers for tests -- */
+
+/* The first descendant reached by the path of tags (ended by 0), or NULL. */
+struct wbxml_node *h_wbxml_path(const struct wbxml_node *node, ...);
+/* The value of a "Status" child (of any code page) of node, -1 when none. */
+int h_wbxml_status(const struct wbxml_node *node);
+/* The tree as indented XML (from p), at most about 16 KB. */
+const char *h_wbxml_xml(pool *p, const struct wbxml_node *node);
+
+/* -- data -- */
+
+/* Writes DIR/name with count vCard 3.0 contacts: "FN:<prefix> <i>", N, EMAIL, TEL, UID
+ * "<prefix>-<i>@e2e"; returns its path (as h_env_path). */
+const char *h_write_vcards(struct h_env *env, const char *name, const char *prefix,
+			   unsigned count);
 
 #endif
