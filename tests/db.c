@@ -3,8 +3,11 @@
 
 #include <check.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/buf.h"
@@ -151,4 +154,95 @@ int64_t h_db_user_row_count(const char *data_dir, int64_t user_id)
 
 	free(user_rows(data_dir, user_id, &total));
 	return total;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* FNV-1a over the rows ('\n'-ended lines of b, which it cuts up) in sorted order, so that the
+ * order SQLite returns them in does not matter; *count_r gets the number of rows. */
+static uint64_t rows_hash(buf *b, size_t *count_r)
+{
+	size_t n = 0;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < b->len; i++)
+		n += b->data[i] == '\n';
+	char **lines = n > 0 ? calloc(n, sizeof(*lines)) : NULL;
+	ck_assert(n == 0 || lines != NULL);
+	char *p = (char *)b->data;
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = p;
+		p = strchr(p, '\n');
+		*p++ = '\0';
+	}
+	if (n > 1)
+		qsort(lines, n, sizeof(*lines), cmp_line);
+	for (size_t i = 0; i < n; i++) {
+		for (const unsigned char *c = (const unsigned char *)lines[i]; *c != '\0'; c++)
+			h = (h ^ *c) * 1099511628211ull;
+		h = (h ^ '\n') * 1099511628211ull;
+	}
+	free(lines);
+	*count_r = n;
+	return h;
+}
+
+/* "SELECT hex(quote(c1)) || '|' || ... FROM t": one line per row whatever the values hold. */
+static void row_query(sqlite3 *db, const char *table, buf *q)
+{
+	buf cols = BUF_INIT, sql = BUF_INIT;
+
+	buf_printf(&sql, "SELECT name FROM pragma_table_info('%s')", table);
+	db_rows(db, buf_cstr(&sql), &cols);
+	buf_puts(q, "SELECT ''");
+	for (char *c = (char *)cols.data; c != NULL && *c != '\0';) {
+		char *nl = strchr(c, '\n');
+		*nl = '\0';
+		buf_printf(q, " || hex(quote(\"%s\")) || '|'", c);
+		c = nl + 1;
+	}
+	buf_printf(q, " FROM \"%s\"", table);
+	buf_free(&cols);
+	buf_free(&sql);
+}
+
+static bool skipped(const char *table, const char *const *skip)
+{
+	for (size_t i = 0; skip != NULL && skip[i] != NULL; i++) {
+		if (strcmp(skip[i], table) == 0)
+			return true;
+	}
+	return false;
+}
+
+char *h_db_snapshot(const char *data_dir, const char *const *skip)
+{
+	sqlite3 *db = db_open(data_dir);
+	buf tables = BUF_INIT, out = BUF_INIT;
+
+	db_rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+		    "ORDER BY name", &tables);
+	for (char *t = (char *)tables.data; t != NULL && *t != '\0';) {
+		char *nl = strchr(t, '\n');
+		*nl = '\0';
+		if (!skipped(t, skip)) {
+			buf q = BUF_INIT, rows = BUF_INIT;
+			row_query(db, t, &q);
+			db_rows(db, buf_cstr(&q), &rows);
+			size_t n;
+			uint64_t h = rows_hash(&rows, &n);
+			buf_printf(&out, "%s=%zu:%016llx;", t, n, (unsigned long long)h);
+			buf_free(&q);
+			buf_free(&rows);
+		}
+		t = nl + 1;
+	}
+	buf_free(&tables);
+	sqlite3_close(db);
+	if (out.data == NULL)
+		buf_puts(&out, "");
+	return (char *)buf_detach(&out, NULL);
 }

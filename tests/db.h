@@ -21,4 +21,10 @@ char *h_db_user_rows(const char *data_dir, int64_t user_id);
 /* Number of rows referring to user id in all tables with a user_id column. */
 int64_t h_db_user_row_count(const char *data_dir, int64_t user_id);
 
+/* A fingerprint of everything written: "table=ROWS:HASH;" for every table (HASH over all of
+ * its rows), except the tables named in skip (NULL-terminated; may be NULL), e.g. "devices"
+ * whose last-seen time moves with every request. Equal before and after a refused request
+ * means it wrote nothing. malloc'd. */
+char *h_db_snapshot(const char *data_dir, const char *const *skip);
+
 #endif

@@ -2,7 +2,9 @@
  * for each protocol version, and how it applies answers to its view (canned answers built
  * with the WBXML writer). The issue 5 tests rely on both. */
 #include "harness.h"
+#include "db.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/buf.h"
@@ -246,6 +248,30 @@ START_TEST(test_vcards)
 }
 END_TEST
 
+/* The database fingerprint of tests/db.h: stable while nothing is written, different after
+ * any write, blind to the tables it is told to skip. */
+START_TEST(test_db_snapshot)
+{
+	const char *data = h_env_data_dir(h_env);
+	static const char *const skip[] = { "users", NULL };
+
+	h_add_context(h_env, "ox.io", true);
+	char *a = h_db_snapshot(data, NULL);
+	char *b = h_db_snapshot(data, NULL);
+	ck_assert_str_eq(a, b);
+	ck_assert_msg(strstr(a, "contexts=1:") != NULL, "%s", a);
+	char *c = h_db_snapshot(data, skip);
+	h_add_user(h_env, "mike@ox.io", "pw");
+	char *d = h_db_snapshot(data, NULL);
+	ck_assert_str_ne(a, d);
+	ck_assert_msg(strstr(d, "users=1:") != NULL, "%s", d);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+END_TEST
+
 static Suite *phone_suite(void)
 {
 	Suite *s = suite_create("e2e-phone");
@@ -254,6 +280,7 @@ static Suite *phone_suite(void)
 	tcase_add_loop_test(tc, test_sync_request_forms, 0, 4);
 	tcase_add_test(tc, test_sync_answer_applied);
 	tcase_add_test(tc, test_vcards);
+	tcase_add_test(tc, test_db_snapshot);
 	suite_add_tcase(s, tc);
 	return s;
 }
