@@ -11,10 +11,13 @@
 #define PARK EAS_CMD_MAY_PARK
 #define EMPTY_OK EAS_CMD_EMPTY_BODY_OK
 
+/* Handlers (src/eas/cmd-*.c). */
+eas_command_fn eas_cmd_sync, eas_cmd_getitemestimate;
+
 /* MS-ASHTTP 2.2.1.1.1.1.2 (command codes); codes 5-8 are unused. Settings and Provision may
  * come before a device is provisioned; Ping needs no policy key (Q-PROV-1). */
 static const struct eas_command commands[] = {
-	{ "Sync", 0, NULL, POLICY | PARK | EMPTY_OK },
+	{ "Sync", 0, eas_cmd_sync, POLICY | PARK | EMPTY_OK },
 	{ "SendMail", 1, NULL, POLICY | RAW_MIME },
 	{ "SmartForward", 2, NULL, POLICY | RAW_MIME },
 	{ "SmartReply", 3, NULL, POLICY | RAW_MIME },

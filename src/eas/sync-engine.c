@@ -1,0 +1,866 @@
+/* sync-engine.c: one Sync collection against its state (sync-engine.h). */
+#include "eas/sync-engine.h"
+
+#include "eas/sync-quirks.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/str.h"
+
+#include <string.h>
+
+static uint64_t time_budget_ms = SYNC_TIME_BUDGET_MS;
+
+void sync_test_set_time_budget(uint64_t ms)
+{
+	time_budget_ms = ms;
+}
+
+void sync_env_init(struct sync_env *env, struct eas_request *req)
+{
+	memset(env, 0, sizeof(*env));
+	env->req = req;
+	env->pool = req->pool;
+	env->store = req->store;
+	env->user_id = req->user->id;
+	env->device = req->device_row_id;
+	env->version = req->version;
+	env->now = req->now;
+	env->deadline_ms = clock_monotonic_ms() + time_budget_ms;
+	env->window_left = UINT32_MAX;
+	env->unknown_collection_status = sync_quirk_unknown_collection_status(req);
+}
+
+/* True when the time budget of the response is spent (Q-HTTP-6). */
+static bool out_of_time(const struct sync_env *env)
+{
+	return time_budget_ms == 0 || clock_monotonic_ms() >= env->deadline_ms;
+}
+
+/* ---- Filters ---- */
+
+/* The filter that matters for a class: tasks know 0 and 8 (incomplete only), e-mail and
+ * calendar the time windows 1-7 (MS-ASCMD 2.2.3.68.2), contacts none. */
+static int effective_filter(enum store_class cls, int filter_type)
+{
+	switch (cls) {
+	case STORE_CLASS_TASKS:
+		return filter_type == 8 ? 8 : 0;
+	case STORE_CLASS_EMAIL:
+	case STORE_CLASS_CALENDAR:
+		return filter_type >= 1 && filter_type <= 7 ? filter_type : 0;
+	default:
+		return 0;
+	}
+}
+
+/* True when item (live) is inside the collection's filter. */
+static bool filter_pass(const struct store_item *item, int filter, int64_t now)
+{
+	static const int64_t days[] = { 0, 1, 3, 7, 14, 31, 93, 186 };
+
+	if (filter == 8)
+		return (item->flags & STORE_ITEM_COMPLETE) == 0;
+	if (filter >= 1 && filter <= 7)
+		return item->filter_end >= now - days[filter] * 86400;
+	return true;
+}
+
+/* ---- Results ---- */
+
+static struct sync_reply *add_reply(struct sync_env *env, struct sync_result *res,
+				    size_t *cap, enum sync_cmd_kind kind, const char *server_id,
+				    int status)
+{
+	if (res->reply_count == *cap) {
+		size_t ncap = *cap == 0 ? 8 : *cap * 2;
+		struct sync_reply *n = pool_calloc(env->pool, ncap, sizeof(*n));
+		if (res->reply_count > 0)
+			memcpy(n, res->replies, res->reply_count * sizeof(*n));
+		res->replies = n;
+		*cap = ncap;
+	}
+	struct sync_reply *r = &res->replies[res->reply_count++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->server_id = server_id;
+	r->status = status;
+	return r;
+}
+
+bool sync_result_is_quiet(const struct sync_result *res)
+{
+	return res->status == SYNC_STATUS_OK && !res->new_key && res->reply_count == 0 &&
+	       res->change_count == 0 && !res->more_available;
+}
+
+/* ---- The key ---- */
+
+enum key_action {
+	KEY_INVALID,
+	KEY_SERVE,        /* the confirmed key, nothing pending */
+	KEY_CONFIRM,      /* the pending key: confirm it first */
+	KEY_RETRY,        /* the confirmed key with a pending one: discard it first */
+};
+
+/* What the client's key means for state; key NULL (a collection of the cached request)
+ * means the latest key the client was given. */
+static enum key_action key_action(const struct store_sync_state *state, const char *key)
+{
+	int64_t gen;
+	uint32_t n;
+
+	if (key == NULL)
+		return state->pending_key != 0 ? KEY_CONFIRM : KEY_SERVE;
+	if (sync_key_parse(key, &gen, &n) < 0 || gen != state->id)
+		return KEY_INVALID;
+	if (state->pending_key != 0 && n == state->pending_key)
+		return KEY_CONFIRM;
+	if (n == state->synckey)
+		return state->pending_key != 0 ? KEY_RETRY : KEY_SERVE;
+	return KEY_INVALID;
+}
+
+/* ---- Options ---- */
+
+/* The options in effect for the collection: those of the request for its class, else the
+ * sticky ones of the state. *given_r: the request brought them. */
+static void collection_options(struct sync_env *env, const struct sync_collection_req *coll,
+			       const char *class_name, const struct store_sync_state *state,
+			       struct sync_options *opt_r, bool *given_r)
+{
+	const struct sync_options *given = sync_options_for_class(coll, class_name);
+	const char *error;
+
+	*given_r = given != NULL;
+	if (given != NULL) {
+		*opt_r = *given;
+		return;
+	}
+	sync_options_init(opt_r);
+	if (state != NULL && state->options != NULL &&
+	    sync_options_decode(env->pool, state->options, state->options_len, opt_r,
+				&error) < 0) {
+		log_warn("sync state %lld: stored options unreadable (%s): using defaults",
+			 (long long)state->id, error);
+		sync_options_init(opt_r);
+	}
+}
+
+/* ---- Per-collection work ---- */
+
+struct coll_run {
+	struct sync_env *env;
+	const struct sync_collection_req *coll;
+	struct sync_result *res;
+	struct store_folder folder;
+	enum store_class cls;
+	struct store_sync_state state;
+	struct sync_options opt;
+	struct pim_supported supported;
+	int filter;
+	bool conflict_client_wins;
+	size_t reply_cap;
+	bool wrote;                 /* the client's commands changed what the device holds */
+	const char *error;          /* the store's message when a step failed */
+};
+
+/* Stores an Add, or maps a repeated one to what the first attempt created. STORE_OK also
+ * when the Add failed for its own reasons (a reply with its status was added). */
+static enum store_result run_add(struct coll_run *run, const struct sync_client_cmd *cmd)
+{
+	struct sync_env *env = run->env;
+	const char *server_id;
+	int64_t item_id, modseq;
+	struct store_item in, item;
+
+	/* Q-PARSE-2: SMS Adds of Samsung phones in a folder that has no SMS are dropped. */
+	if (cmd->class_name != NULL && str_eq_nocase(cmd->class_name, "SMS"))
+		return STORE_OK;
+	/* Without a ClientId nothing can be answered: skipped (Q-PARSE-1). */
+	if (cmd->client_id == NULL || *cmd->client_id == '\0')
+		return STORE_OK;
+	struct sync_reply *reply = add_reply(env, run->res, &run->reply_cap, SYNC_CMD_ADD, NULL,
+					     SYNC_STATUS_CONVERSION_ERROR);
+	reply->client_id = cmd->client_id;
+	if (strlen(cmd->client_id) > STORE_SYNC_CLIENTID_MAX || run->res->ops == NULL)
+		return STORE_OK;
+
+	enum store_result r = store_sync_clientid_get(env->store, env->pool, run->state.id,
+						      run->state.synckey, cmd->client_id,
+						      &server_id, &item_id, &modseq, &run->error);
+	if (r == STORE_OK) {
+		/* The retry rule: this Add was stored by the attempt whose answer was lost. */
+		reply->server_id = server_id;
+		reply->status = SYNC_STATUS_OK;
+		run->wrote = true;
+		return store_sync_view_set_pending(env->store, run->state.id, item_id, modseq,
+						   &run->error);
+	}
+	if (r != STORE_NOT_FOUND)
+		return r;
+
+	struct wbxml_node empty = { .tag = WBXML_AirSync_ApplicationData };
+	memset(&in, 0, sizeof(in));
+	if (run->res->ops->from_eas(env->pool, cmd->appdata != NULL ? cmd->appdata : &empty,
+				    env->version, NULL, &run->supported, &in, &run->error) < 0) {
+		log_info("Sync Add %s in %s refused: %s", cmd->client_id, run->folder.server_id,
+			 run->error);
+		return STORE_OK;
+	}
+	r = store_item_add(env->store, env->pool, env->user_id, run->folder.server_id, &in,
+			   env->device, &item, &run->error);
+	if (r == STORE_INVALID) {
+		log_info("Sync Add %s in %s refused by the store: %s", cmd->client_id,
+			 run->folder.server_id, run->error);
+		return STORE_OK;
+	}
+	if (r != STORE_OK)
+		return r;
+	reply->server_id = item.server_id;
+	reply->status = SYNC_STATUS_OK;
+	run->wrote = true;
+	r = store_sync_clientid_put(env->store, run->state.id, run->state.synckey, cmd->client_id,
+				    item.id, item.server_id, item.modseq, &run->error);
+	if (r == STORE_OK)
+		r = store_sync_view_set_pending(env->store, run->state.id, item.id, item.modseq,
+						&run->error);
+	return r;
+}
+
+/* Looks up the live item a command names in this collection. STORE_NOT_FOUND also for an
+ * item of another folder. */
+static enum store_result command_item(struct coll_run *run, const char *server_id,
+				      bool with_data, struct store_item *item_r)
+{
+	enum store_result r = store_item_get(run->env->store, run->env->pool, run->env->user_id,
+					     server_id, with_data, item_r, &run->error);
+
+	if (r == STORE_OK && item_r->folder_id != run->folder.id)
+		r = STORE_NOT_FOUND;
+	return r;
+}
+
+/* True when the server has a version of item the device has not seen and the server wins
+ * (MS-ASCMD Conflict, default 1). A device that holds nothing of it has no version to
+ * conflict with. */
+static bool server_wins(struct coll_run *run, const struct store_item *item, int64_t held)
+{
+	return !run->conflict_client_wins && held > 0 && item->modseq > held;
+}
+
+static enum store_result run_change(struct coll_run *run, const struct sync_client_cmd *cmd)
+{
+	struct sync_env *env = run->env;
+	struct store_item old, in, item;
+	int64_t held;
+
+	if (cmd->server_id == NULL || *cmd->server_id == '\0')
+		return STORE_OK; /* Q-PARSE-1 */
+	if (cmd->class_name != NULL && str_eq_nocase(cmd->class_name, "SMS"))
+		return STORE_OK; /* Q-PARSE-2 */
+	enum store_result r = command_item(run, cmd->server_id, true, &old);
+	if (r == STORE_NOT_FOUND) {
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+			  SYNC_STATUS_NOT_FOUND);
+		return STORE_OK;
+	}
+	if (r != STORE_OK)
+		return r;
+	if (run->res->ops == NULL) {
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+			  SYNC_STATUS_CONVERSION_ERROR);
+		return STORE_OK;
+	}
+	if ((r = store_sync_view_held(env->store, run->state.id, old.id, &held, &run->error)) !=
+	    STORE_OK)
+		return r;
+	if (server_wins(run, &old, held)) {
+		/* The server's version goes to the device by the change scan. */
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+			  SYNC_STATUS_CONFLICT);
+		return STORE_OK;
+	}
+	struct wbxml_node empty = { .tag = WBXML_AirSync_ApplicationData };
+	memset(&in, 0, sizeof(in));
+	if (run->res->ops->from_eas(env->pool, cmd->appdata != NULL ? cmd->appdata : &empty,
+				    env->version, &old, &run->supported, &in, &run->error) < 0) {
+		log_info("Sync Change %s refused: %s", cmd->server_id, run->error);
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+			  SYNC_STATUS_CONVERSION_ERROR);
+		return STORE_OK;
+	}
+	r = store_item_update(env->store, env->pool, env->user_id, cmd->server_id, &in,
+			      env->device, &item, &run->error);
+	if (r == STORE_INVALID) {
+		log_info("Sync Change %s refused by the store: %s", cmd->server_id, run->error);
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+			  SYNC_STATUS_CONVERSION_ERROR);
+		return STORE_OK;
+	}
+	if (r != STORE_OK)
+		return r;
+	run->wrote = true;
+	return store_sync_view_set_pending(env->store, run->state.id, item.id, item.modseq, &run->error);
+}
+
+static enum store_result run_delete(struct coll_run *run, const struct sync_client_cmd *cmd)
+{
+	struct sync_env *env = run->env;
+	struct store_item item;
+	int64_t held;
+
+	if (cmd->server_id == NULL || *cmd->server_id == '\0')
+		return STORE_OK; /* Q-PARSE-1 */
+	if (cmd->class_name != NULL && str_eq_nocase(cmd->class_name, "SMS"))
+		return STORE_OK; /* Q-PARSE-2 */
+	enum store_result r = command_item(run, cmd->server_id, false, &item);
+	if (r == STORE_NOT_FOUND) {
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_DELETE, cmd->server_id,
+			  SYNC_STATUS_NOT_FOUND);
+		return STORE_OK;
+	}
+	if (r != STORE_OK)
+		return r;
+	if ((r = store_sync_view_held(env->store, run->state.id, item.id, &held, &run->error)) !=
+	    STORE_OK)
+		return r;
+	/* DeletesAsMoves: contacts and tasks have no Deleted Items of their own; the delete
+	 * is permanent (mail moves come with the mail issue). */
+	run->wrote = true;
+	if (server_wins(run, &item, held)) {
+		/* The item stays; the device lost its copy, so the change scan sends it back
+		 * as an Add. */
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_DELETE, cmd->server_id,
+			  SYNC_STATUS_CONFLICT);
+		return store_sync_view_set_pending(env->store, run->state.id, item.id, 0, &run->error);
+	}
+	r = store_item_delete(env->store, env->user_id, cmd->server_id, env->device, NULL, &run->error);
+	if (r == STORE_NOT_FOUND) {
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_DELETE, cmd->server_id,
+			  SYNC_STATUS_NOT_FOUND);
+		return STORE_OK;
+	}
+	if (r != STORE_OK)
+		return r;
+	return store_sync_view_set_pending(env->store, run->state.id, item.id, 0, &run->error);
+}
+
+static enum store_result run_fetch(struct coll_run *run, const struct sync_client_cmd *cmd)
+{
+	struct sync_env *env = run->env;
+	struct store_item item;
+
+	if (cmd->server_id == NULL || *cmd->server_id == '\0')
+		return STORE_OK; /* Q-PARSE-1 */
+	enum store_result r = command_item(run, cmd->server_id, true, &item);
+	if (r == STORE_NOT_FOUND || (r == STORE_OK && run->res->ops == NULL)) {
+		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_FETCH, cmd->server_id,
+			  SYNC_STATUS_NOT_FOUND);
+		return STORE_OK;
+	}
+	if (r != STORE_OK)
+		return r;
+	struct sync_reply *reply = add_reply(env, run->res, &run->reply_cap, SYNC_CMD_FETCH,
+					     cmd->server_id, SYNC_STATUS_OK);
+	reply->item = item;
+	return STORE_OK;
+}
+
+static enum store_result run_commands(struct coll_run *run)
+{
+	enum store_result r = STORE_OK;
+
+	for (size_t i = 0; i < run->coll->cmd_count && r == STORE_OK; i++) {
+		const struct sync_client_cmd *cmd = &run->coll->cmds[i];
+		switch (cmd->kind) {
+		case SYNC_CMD_ADD: r = run_add(run, cmd); break;
+		case SYNC_CMD_CHANGE: r = run_change(run, cmd); break;
+		case SYNC_CMD_DELETE: r = run_delete(run, cmd); break;
+		case SYNC_CMD_FETCH: r = run_fetch(run, cmd); break;
+		}
+	}
+	return r;
+}
+
+/* What the device should get for item, given the modseq it holds (0: nothing). */
+static int classify(const struct store_item *item, int64_t held, int filter, int64_t now)
+{
+	if (item->deleted)
+		return held > 0 ? SYNC_OUT_DELETE : -1;
+	if (held == item->modseq)
+		return -1; /* its own write, or sent already (Q-SYNC-8) */
+	if (filter_pass(item, filter, now))
+		return held > 0 ? SYNC_OUT_CHANGE : SYNC_OUT_ADD;
+	return held > 0 ? SYNC_OUT_SOFT_DELETE : -1;
+}
+
+/* Copies what the response needs of item into p (the scan's batch pool goes away). */
+static void copy_item(pool *p, const struct store_item *src, struct store_item *dst)
+{
+	*dst = *src;
+	dst->server_id = pool_strdup(p, src->server_id);
+	dst->uid = src->uid != NULL ? pool_strdup(p, src->uid) : NULL;
+	dst->data = src->data != NULL ? pool_memdup(p, src->data, src->data_len) : NULL;
+}
+
+/* The change scan: fills res->changes with at most window commands from the items after
+ * *cursor, records them in the pending view and moves *cursor past everything looked at.
+ * target: the folder's items_modseq. */
+static enum store_result scan_changes(struct coll_run *run, uint32_t window, int64_t target,
+				      int64_t *cursor)
+{
+	struct sync_env *env = run->env;
+	struct sync_result *res = run->res;
+	enum store_result r = STORE_OK;
+	bool stopped = false;
+
+	if (*cursor >= target || window == 0)
+		return STORE_OK;
+	res->changes = pool_calloc(env->pool, window, sizeof(*res->changes));
+	while (!stopped && r == STORE_OK) {
+		size_t need = window - res->change_count;
+		/* Batches a bit larger than the need: own writes and filtered items are
+		 * skipped without counting. */
+		size_t limit = need + 1 < 16 ? 16 : need + 1 > 256 ? 256 : need + 1;
+		pool *batch_pool = pool_new(0);
+		struct store_item *items;
+		size_t n;
+
+		r = store_items_changed(env->store, batch_pool, run->folder.id, *cursor, limit, true,
+					&items, &n, &run->error);
+		for (size_t i = 0; r == STORE_OK && i < n; i++) {
+			if (res->change_count == window ||
+			    (res->change_count > 0 && out_of_time(env))) {
+				res->more_available = true;
+				stopped = true;
+				break;
+			}
+			int64_t held;
+			r = store_sync_view_held(env->store, run->state.id, items[i].id, &held,
+						 &run->error);
+			if (r != STORE_OK)
+				break;
+			int kind = classify(&items[i], held, run->filter, env->now);
+			if (kind >= 0) {
+				struct sync_change *c = &res->changes[res->change_count++];
+				c->kind = (enum sync_change_kind)kind;
+				copy_item(env->pool, &items[i], &c->item);
+				bool keeps = kind == SYNC_OUT_ADD || kind == SYNC_OUT_CHANGE;
+				r = store_sync_view_set_pending(env->store, run->state.id,
+								items[i].id,
+								keeps ? items[i].modseq : 0,
+								&run->error);
+			}
+			*cursor = items[i].modseq;
+		}
+		if (r == STORE_OK && !stopped && n < limit) {
+			/* Everything up to the folder's modseq has been looked at. */
+			if (*cursor < target)
+				*cursor = target;
+			stopped = true;
+		}
+		pool_free(&batch_pool);
+	}
+	return r;
+}
+
+/* The window of this collection, within what the request's top-level one leaves. */
+static uint32_t collection_window(const struct sync_env *env,
+				  const struct sync_collection_req *coll)
+{
+	uint32_t w = coll->window_size > 0 ? coll->window_size : SYNC_WINDOW_DEFAULT;
+	return w < env->window_left ? w : env->window_left;
+}
+
+/* GetChanges as the request means it: absent is TRUE for a non-zero key (MS-ASCMD
+ * 2.2.3.84); a collection whose commands are all Fetches sends no changes (Q-SYNC-4). */
+static bool wants_changes(const struct sync_collection_req *coll)
+{
+	bool fetch_only = coll->cmd_count > 0;
+
+	for (size_t i = 0; i < coll->cmd_count; i++)
+		fetch_only = fetch_only && coll->cmds[i].kind == SYNC_CMD_FETCH;
+	if (fetch_only)
+		return false;
+	return coll->get_changes != 0;
+}
+
+/* Answers a key for which no state exists or the key is wrong: Status 3, key "0". */
+static void invalid_key(struct sync_result *res)
+{
+	res->status = SYNC_STATUS_INVALID_KEY;
+	res->sync_key = "0";
+	res->new_key = true;
+}
+
+/* SyncKey 0: a new state, the answer "{G}1" and nothing else (Q-SYNC-4). */
+static void run_reset(struct coll_run *run)
+{
+	struct sync_env *env = run->env;
+	struct sync_result *res = run->res;
+	buf opts = BUF_INIT, sup = BUF_INIT;
+	bool given;
+
+	collection_options(env, run->coll, res->class_name, NULL, &run->opt, &given);
+	if (given)
+		sync_options_encode(&run->opt, &opts);
+	if (run->coll->has_supported)
+		sync_supported_encode(run->coll->supported, run->coll->supported_count, &sup);
+	enum store_result r = store_sync_state_reset(env->store, env->pool, env->device,
+						     run->folder.id, env->now,
+						     given ? opts.data : NULL, opts.len,
+						     sup.len > 0 ? sup.data : NULL, sup.len,
+						     &run->state, &run->error);
+	buf_free(&opts);
+	buf_free(&sup);
+	if (r != STORE_OK) {
+		log_error("Sync of %s: resetting the state: %s", run->folder.server_id, run->error);
+		res->status = SYNC_STATUS_RETRY;
+		return;
+	}
+	res->sync_key = sync_key_format(env->pool, run->state.id, run->state.synckey);
+	res->new_key = true;
+}
+
+/* Updates the sticky options and Supported list from the request; a changed filter makes
+ * the scan start over from the beginning of the folder (SoftDeletes and Adds for what the
+ * new filter takes out and lets in). */
+static enum store_result update_options(struct coll_run *run, bool given)
+{
+	struct sync_env *env = run->env;
+	const struct sync_collection_req *coll = run->coll;
+	buf opts = BUF_INIT, sup = BUF_INIT;
+	const void *opt_ptr = NULL, *sup_ptr = NULL;
+	enum store_result r = STORE_OK;
+
+	if (given) {
+		struct sync_options old;
+		bool old_given;
+		sync_options_encode(&run->opt, &opts);
+		if (run->state.options == NULL || run->state.options_len != opts.len ||
+		    memcmp(run->state.options, opts.data, opts.len) != 0) {
+			struct sync_collection_req none = { .collection_id = coll->collection_id };
+			collection_options(env, &none, run->res->class_name, &run->state, &old,
+					   &old_given);
+			if (effective_filter(run->cls, old.filter_type) != run->filter)
+				run->state.modseq = 0;
+			opt_ptr = opts.data;
+		}
+	}
+	if (coll->has_supported) {
+		sync_supported_encode(coll->supported, coll->supported_count, &sup);
+		if (run->state.supported_len != sup.len ||
+		    (sup.len > 0 && memcmp(run->state.supported, sup.data, sup.len) != 0))
+			sup_ptr = sup.len > 0 ? (const void *)sup.data : (const void *)"";
+	}
+	if (opt_ptr != NULL || sup_ptr != NULL)
+		r = store_sync_state_set_options(env->store, run->state.id, opt_ptr, opts.len,
+						 sup_ptr, sup.len, &run->error);
+	buf_free(&opts);
+	buf_free(&sup);
+	return r;
+}
+
+/* Everything that writes, in one transaction: the key's confirm or discard, options, the
+ * client's commands, the change scan and the new pending key. */
+static enum store_result run_changes(struct coll_run *run)
+{
+	struct sync_env *env = run->env;
+	const struct sync_collection_req *coll = run->coll;
+	struct sync_result *res = run->res;
+	bool given;
+	enum store_result r;
+
+	/* Read again inside the transaction: another request of the device may have moved
+	 * the state since the look-up. */
+	r = store_sync_state_get(env->store, env->pool, env->device, run->folder.id, &run->state,
+				 &run->error);
+	if (r == STORE_NOT_FOUND) {
+		invalid_key(res);
+		return STORE_OK;
+	}
+	if (r != STORE_OK)
+		return r;
+	switch (key_action(&run->state, coll->sync_key)) {
+	case KEY_INVALID:
+		invalid_key(res);
+		return STORE_OK;
+	case KEY_CONFIRM:
+		r = store_sync_confirm(env->store, &run->state, &run->error);
+		break;
+	case KEY_RETRY:
+		r = store_sync_discard(env->store, &run->state, &run->error);
+		break;
+	case KEY_SERVE:
+		break;
+	}
+	if (r != STORE_OK)
+		return r;
+	const char *held_key = sync_key_format(env->pool, run->state.id, run->state.synckey);
+	res->sync_key = held_key;
+	/* The client holds the confirmed key now (a confirm may have changed it). */
+	res->new_key = coll->sync_key != NULL && strcmp(coll->sync_key, held_key) != 0;
+
+	collection_options(env, coll, res->class_name, &run->state, &run->opt, &given);
+	run->filter = effective_filter(run->cls, run->opt.filter_type);
+	run->conflict_client_wins = run->opt.conflict == 0;
+	sync_options_to_pim(&run->opt, env->version, &res->out);
+	if ((r = update_options(run, given)) != STORE_OK)
+		return r;
+	if (coll->has_supported) {
+		run->supported.declared = coll->supported_count > 0;
+		run->supported.tags = coll->supported;
+		run->supported.count = coll->supported_count;
+	} else {
+		sync_supported_decode(env->pool, run->state.supported, run->state.supported_len,
+				      &run->supported);
+	}
+
+	int64_t before, after;
+	if ((r = store_folder_items_modseq(env->store, run->folder.id, &before, &run->error)) !=
+	    STORE_OK)
+		return r;
+	if ((r = run_commands(run)) != STORE_OK)
+		return r;
+	after = before;
+	if (run->wrote &&
+	    (r = store_folder_items_modseq(env->store, run->folder.id, &after, &run->error)) !=
+		    STORE_OK)
+		return r;
+
+	int64_t cursor = run->state.modseq;
+	/* A class without converters (mail, for now) sends nothing and keeps its cursor, so
+	 * that its items go out once it has them. */
+	if (wants_changes(coll) && res->ops != NULL) {
+		uint32_t window = collection_window(env, coll);
+		if (window == 0 || (out_of_time(env) && time_budget_ms > 0)) {
+			/* The request's window or time is used up by earlier collections:
+			 * nothing now, and MoreAvailable on one that sent something so that the
+			 * client comes back (Q-SYNC-5: never MoreAvailable without a command). */
+			if (cursor < after && env->last_with_changes != NULL)
+				env->last_with_changes->more_available = true;
+		} else if ((r = scan_changes(run, window, after, &cursor)) != STORE_OK) {
+			return r;
+		}
+		if (env->window_left != UINT32_MAX)
+			env->window_left -= (uint32_t)res->change_count;
+		if (res->change_count > 0)
+			env->last_with_changes = res;
+	} else if (run->wrote && cursor >= before) {
+		/* Q-SYNC-8: nothing but this request's own writes came after the state, so the
+		 * state moves past them even without GetChanges. */
+		cursor = after;
+	}
+
+	if (run->wrote || res->change_count > 0) {
+		run->state.pending_key = run->state.synckey + 1;
+		run->state.pending_modseq = cursor;
+		res->sync_key = sync_key_format(env->pool, run->state.id, run->state.pending_key);
+		res->new_key = true;
+		return store_sync_state_save(env->store, &run->state, &run->error);
+	}
+	/* Nothing reaches the device: the key stays, the state only moves past what was
+	 * skipped (or back to 0 for a new filter). */
+	run->state.modseq = cursor;
+	return store_sync_state_save(env->store, &run->state, &run->error);
+}
+
+/* True when the collection can be answered from the state alone, without a write: the key
+ * is the confirmed one with nothing pending, no commands, no new options, and the folder has
+ * not changed since the state. */
+static bool try_quiet(struct coll_run *run)
+{
+	struct sync_env *env = run->env;
+	const struct sync_collection_req *coll = run->coll;
+	int64_t items_modseq;
+	bool given;
+
+	if (coll->cmd_count > 0 || coll->has_supported)
+		return false;
+	if (store_sync_state_get(env->store, env->pool, env->device, run->folder.id, &run->state,
+				 &run->error) != STORE_OK)
+		return false;
+	if (key_action(&run->state, coll->sync_key) != KEY_SERVE)
+		return false;
+	collection_options(env, coll, run->res->class_name, &run->state, &run->opt, &given);
+	if (given) {
+		buf opts = BUF_INIT;
+		sync_options_encode(&run->opt, &opts);
+		bool same = run->state.options != NULL && run->state.options_len == opts.len &&
+			    memcmp(run->state.options, opts.data, opts.len) == 0;
+		buf_free(&opts);
+		if (!same)
+			return false;
+	}
+	if (wants_changes(coll) && run->res->ops != NULL) {
+		if (store_folder_items_modseq(env->store, run->folder.id, &items_modseq, &run->error) !=
+			    STORE_OK ||
+		    items_modseq > run->state.modseq)
+			return false;
+	}
+	run->res->sync_key = sync_key_format(env->pool, run->state.id, run->state.synckey);
+	run->res->new_key = coll->sync_key == NULL ? false :
+						      strcmp(coll->sync_key, run->res->sync_key) != 0;
+	sync_options_to_pim(&run->opt, env->version, &run->res->out);
+	return true;
+}
+
+void sync_collection_run(struct sync_env *env, const struct sync_collection_req *coll,
+			 struct sync_result *res)
+{
+	struct coll_run run;
+	const char *error = "store error";
+
+	memset(res, 0, sizeof(*res));
+	memset(&run, 0, sizeof(run));
+	run.env = env;
+	run.coll = coll;
+	run.res = res;
+	res->collection_id = coll->collection_id;
+	res->sync_key = coll->sync_key != NULL ? coll->sync_key : "0";
+	res->status = SYNC_STATUS_OK;
+	if (coll->parse_status != 0) {
+		res->status = coll->parse_status;
+		log_info("Sync of %s: %s", coll->collection_id, coll->parse_error);
+		return;
+	}
+	enum store_result r = store_folder_get(env->store, env->pool, env->user_id,
+					       coll->collection_id, &run.folder, &error);
+	if (r == STORE_NOT_FOUND) {
+		res->status = env->unknown_collection_status;
+		return;
+	}
+	if (r != STORE_OK) {
+		log_error("Sync of %s: %s", coll->collection_id, error);
+		res->status = SYNC_STATUS_RETRY;
+		return;
+	}
+	run.cls = store_folder_type_class(run.folder.type);
+	res->class_name = store_class_name(run.cls);
+	res->ops = pim_class(run.cls);
+	if (env->device <= 0) {
+		/* No device row (DeviceId "validate", Q-FOLD-1): no state can be kept. */
+		res->status = SYNC_STATUS_SERVER_ERROR;
+		return;
+	}
+	if (coll->sync_key != NULL && strcmp(coll->sync_key, "0") == 0) {
+		run_reset(&run);
+		return;
+	}
+	if (try_quiet(&run))
+		return;
+
+	if (store_begin(env->store, &error) != STORE_OK) {
+		log_error("Sync of %s: %s", coll->collection_id, error);
+		res->status = SYNC_STATUS_RETRY;
+		return;
+	}
+	r = run_changes(&run);
+	if (r == STORE_OK && res->status == SYNC_STATUS_OK)
+		r = store_commit(env->store, &error);
+	else if (r == STORE_OK)
+		store_rollback(env->store); /* Status 3: nothing to keep */
+	if (r != STORE_OK) {
+		store_rollback(env->store);
+		log_error("Sync of %s failed, rolled back: %s", coll->collection_id,
+			  run.error != NULL ? run.error : error);
+		struct sync_result failed = { .collection_id = coll->collection_id,
+					      .class_name = res->class_name,
+					      .sync_key = coll->sync_key != NULL ? coll->sync_key :
+										   "0",
+					      .status = SYNC_STATUS_RETRY };
+		if (env->last_with_changes == res)
+			env->last_with_changes = NULL;
+		*res = failed;
+	}
+}
+
+/* The modseq the device holds item_id at, at the confirmed key (pending false) or at the
+ * pending one; -1 on a store error. */
+static int64_t estimate_held(struct sync_env *env, int64_t state_id, int64_t item_id,
+			     bool pending)
+{
+	struct store_sync_view v;
+	const char *error;
+	enum store_result r = store_sync_view_get(env->store, state_id, item_id, &v, &error);
+
+	if (r == STORE_NOT_FOUND)
+		return 0;
+	if (r != STORE_OK)
+		return -1;
+	if (pending && v.pending != STORE_SYNC_NO_PENDING)
+		return v.pending;
+	return v.modseq;
+}
+
+int sync_collection_estimate(struct sync_env *env, const char *collection_id,
+			     const char *sync_key, int filter_type, uint64_t limit,
+			     uint64_t *estimate_r)
+{
+	struct store_folder folder;
+	struct store_sync_state state;
+	struct sync_options opt;
+	const char *error;
+	int64_t gen, target;
+	uint32_t n;
+
+	*estimate_r = 0;
+	enum store_result r = store_folder_get(env->store, env->pool, env->user_id, collection_id,
+					       &folder, &error);
+	if (r == STORE_NOT_FOUND)
+		return 2;
+	if (r != STORE_OK)
+		return -1;
+	if (env->device <= 0 || sync_key == NULL || strcmp(sync_key, "0") == 0)
+		return 3;
+	r = store_sync_state_get(env->store, env->pool, env->device, folder.id, &state, &error);
+	if (r == STORE_NOT_FOUND)
+		return 3;
+	if (r != STORE_OK)
+		return -1;
+	if (sync_key_parse(sync_key, &gen, &n) < 0 || gen != state.id ||
+	    (n != state.synckey && (state.pending_key == 0 || n != state.pending_key)))
+		return 4;
+	bool pending = state.pending_key != 0 && n == state.pending_key;
+	int64_t cursor = pending ? state.pending_modseq : state.modseq;
+
+	enum store_class cls = store_folder_type_class(folder.type);
+	sync_options_init(&opt);
+	if (state.options != NULL &&
+	    sync_options_decode(env->pool, state.options, state.options_len, &opt, &error) < 0)
+		sync_options_init(&opt);
+	int filter = effective_filter(cls, opt.filter_type);
+	if (filter_type >= 0 && effective_filter(cls, filter_type) != filter) {
+		/* Another filter than the state's: the next Sync starts over with it. */
+		filter = effective_filter(cls, filter_type);
+		cursor = 0;
+	}
+	if (pim_class(cls) == NULL)
+		return 1;
+	if (store_folder_items_modseq(env->store, folder.id, &target, &error) != STORE_OK)
+		return -1;
+
+	uint64_t count = 0;
+	while (cursor < target && count < limit) {
+		pool *batch_pool = pool_new(0);
+		struct store_item *items;
+		size_t got;
+		r = store_items_changed(env->store, batch_pool, folder.id, cursor, 256, false, &items,
+					&got, &error);
+		for (size_t i = 0; r == STORE_OK && i < got && count < limit; i++) {
+			int64_t held = estimate_held(env, state.id, items[i].id, pending);
+			if (held < 0)
+				r = STORE_ERROR;
+			else if (classify(&items[i], held, filter, env->now) >= 0)
+				count++;
+			cursor = items[i].modseq;
+		}
+		pool_free(&batch_pool);
+		if (r != STORE_OK)
+			return -1;
+		if (got < 256)
+			break;
+	}
+	*estimate_r = count;
+	return 1;
+}
