@@ -27,7 +27,7 @@ static const struct eas_command commands[] = {
 	{ "FolderDelete", 11, NULL, POLICY },
 	{ "FolderUpdate", 12, NULL, POLICY },
 	{ "MoveItems", 13, NULL, POLICY },
-	{ "GetItemEstimate", 14, NULL, POLICY },
+	{ "GetItemEstimate", 14, eas_cmd_getitemestimate, POLICY },
 	{ "MeetingResponse", 15, NULL, POLICY },
 	{ "Search", 16, NULL, POLICY },
 	{ "Settings", 17, NULL, 0 },
