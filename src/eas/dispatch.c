@@ -12,6 +12,8 @@
 #define EMPTY_OK EAS_CMD_EMPTY_BODY_OK
 
 /* Handlers (src/eas/cmd-*.c). */
+eas_command_fn eas_cmd_foldersync, eas_cmd_foldercreate, eas_cmd_folderdelete,
+	eas_cmd_folderupdate, eas_cmd_provision;
 eas_command_fn eas_cmd_sync, eas_cmd_getitemestimate;
 
 /* MS-ASHTTP 2.2.1.1.1.1.2 (command codes); codes 5-8 are unused. Settings and Provision may
@@ -22,10 +24,10 @@ static const struct eas_command commands[] = {
 	{ "SmartForward", 2, NULL, POLICY | RAW_MIME },
 	{ "SmartReply", 3, NULL, POLICY | RAW_MIME },
 	{ "GetAttachment", 4, NULL, POLICY | EMPTY_OK },
-	{ "FolderSync", 9, NULL, POLICY },
-	{ "FolderCreate", 10, NULL, POLICY },
-	{ "FolderDelete", 11, NULL, POLICY },
-	{ "FolderUpdate", 12, NULL, POLICY },
+	{ "FolderSync", 9, eas_cmd_foldersync, POLICY },
+	{ "FolderCreate", 10, eas_cmd_foldercreate, POLICY },
+	{ "FolderDelete", 11, eas_cmd_folderdelete, POLICY },
+	{ "FolderUpdate", 12, eas_cmd_folderupdate, POLICY },
 	{ "MoveItems", 13, NULL, POLICY },
 	{ "GetItemEstimate", 14, eas_cmd_getitemestimate, POLICY },
 	{ "MeetingResponse", 15, NULL, POLICY },
@@ -33,7 +35,7 @@ static const struct eas_command commands[] = {
 	{ "Settings", 17, NULL, 0 },
 	{ "Ping", 18, NULL, PARK | EMPTY_OK },
 	{ "ItemOperations", 19, NULL, POLICY },
-	{ "Provision", 20, NULL, 0 },
+	{ "Provision", 20, eas_cmd_provision, 0 },
 	{ "ResolveRecipients", 21, NULL, POLICY },
 	{ "ValidateCert", 22, NULL, POLICY },
 	{ "Find", 23, NULL, POLICY },

@@ -175,9 +175,74 @@ static const char *const migration_3[] = {
 	NULL
 };
 
+/* Version 4: what the store keeps about a device beyond issue 3's record, and the policies
+ * of a context (issue 5, store-device.h).
+ *
+ * devices gain the DeviceInformation a phone reports, the protocol version it speaks, its
+ * policy keys (the temporary one of the last policy sent, the final one of the last
+ * acknowledgement, and a hash of the policy acknowledged, so that a changed policy asks for
+ * a refresh) and its remote wipe state. hierarchy_states/hierarchy_view are the FolderSync
+ * state per device (the N/N+1 rule of the Sync state, for the folder hierarchy); a SyncKey 0
+ * empties the view and keeps last_key, so keys never repeat. policies holds name = value per
+ * context; names and defaults live in eas/policy.c. */
+static const char *const migration_4[] = {
+	/* DeviceInformation (settings page), protocol version, provisioning and wipe. */
+	"ALTER TABLE devices ADD COLUMN model TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE devices ADD COLUMN imei TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE devices ADD COLUMN friendly_name TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE devices ADD COLUMN os TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE devices ADD COLUMN os_language TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE devices ADD COLUMN phone_number TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE devices ADD COLUMN mobile_operator TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE devices ADD COLUMN info_user_agent TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE devices ADD COLUMN protocol_version INTEGER NOT NULL DEFAULT 0",
+	/* Policy keys are 32-bit unsigned, the hash 64-bit (stored signed). PostgreSQL: BIGINT. */
+	"ALTER TABLE devices ADD COLUMN policy_key INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE devices ADD COLUMN policy_key_temp INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE devices ADD COLUMN policy_hash INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE devices ADD COLUMN policy_status INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE devices ADD COLUMN provisioned INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE devices ADD COLUMN wipe_state INTEGER NOT NULL DEFAULT 0"
+	" CHECK (wipe_state BETWEEN 0 AND 4)",
+	"ALTER TABLE devices ADD COLUMN wipe_requested INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE devices ADD COLUMN wipe_acknowledged INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE devices ADD COLUMN wipe_ack_status INTEGER NOT NULL DEFAULT 0",
+
+	/* FolderSync state per device: confirmed key N, pending key N+1 with the folder command
+	 * it answered (the retry memo), last_key so that keys never repeat. */
+	"CREATE TABLE hierarchy_states ("
+	" device_id INTEGER PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,"
+	" synckey INTEGER NOT NULL,"
+	" modseq INTEGER NOT NULL,"
+	" pending_key INTEGER NOT NULL DEFAULT 0,"
+	" pending_modseq INTEGER NOT NULL DEFAULT 0,"
+	" pending_op TEXT,"
+	" pending_result TEXT,"
+	" last_key INTEGER NOT NULL DEFAULT 0)",
+	/* The folders the device holds, by ServerId (no foreign key to folders: a view entry of
+	 * a folder that is gone is exactly a Delete still to send). modseq NULL: a pending add;
+	 * pending_modseq NULL: nothing pending, -1: a pending delete. */
+	"CREATE TABLE hierarchy_view ("
+	" device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+	" server_id TEXT NOT NULL,"
+	" modseq INTEGER,"
+	" pending_modseq INTEGER,"
+	" PRIMARY KEY (device_id, server_id))",
+
+	/* Policies of a context as name = value (eas/policy.h names them); a name never set
+	 * has its default. */
+	"CREATE TABLE policies ("
+	" context_id INTEGER NOT NULL REFERENCES contexts (id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" value TEXT NOT NULL,"
+	" PRIMARY KEY (context_id, name))",
+	NULL
+};
+
 const struct store_migration store_migrations[] = {
 	{ 1, "contexts, users, devices", migration_1 },
 	{ 2, "folders, items, modseq", migration_2 },
 	{ 3, "sync states, device views, ClientId memory", migration_3 },
+	{ 4, "device records, provisioning, wipe, hierarchy state, policies", migration_4 },
 };
 const size_t store_migration_count = sizeof(store_migrations) / sizeof(store_migrations[0]);
