@@ -111,7 +111,8 @@ enum eas_result eas_cmd_getitemestimate(struct eas_request *req, struct eas_resp
 			status = sync_collection_estimate(&env, e.collection_id, e.sync_key,
 							  e.filter_type, ESTIMATE_LIMIT, &estimate);
 			if (status < 0) {
-				log_error("GetItemEstimate of %s: the store failed", e.collection_id);
+				log_error("GetItemEstimate of %s: the store failed",
+					  e.collection_id);
 				resp->http_status = 500;
 				buf_truncate(&resp->body, 0);
 				return EAS_DONE;

@@ -300,7 +300,8 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if (r != STORE_OK)
 		return r;
 	run->wrote = true;
-	return store_sync_view_set_pending(env->store, run->state.id, item.id, item.modseq, &run->error);
+	return store_sync_view_set_pending(env->store, run->state.id, item.id, item.modseq,
+					   &run->error);
 }
 
 static enum store_result run_delete(struct coll_run *run, const struct sync_client_cmd *cmd)
@@ -332,9 +333,11 @@ static enum store_result run_delete(struct coll_run *run, const struct sync_clie
 		 * as an Add. */
 		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_DELETE, cmd->server_id,
 			  SYNC_STATUS_CONFLICT);
-		return store_sync_view_set_pending(env->store, run->state.id, item.id, 0, &run->error);
+		return store_sync_view_set_pending(env->store, run->state.id, item.id, 0,
+						   &run->error);
 	}
-	r = store_item_delete(env->store, env->user_id, cmd->server_id, env->device, NULL, &run->error);
+	r = store_item_delete(env->store, env->user_id, cmd->server_id, env->device, NULL,
+			      &run->error);
 	if (r == STORE_NOT_FOUND) {
 		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_DELETE, cmd->server_id,
 			  SYNC_STATUS_NOT_FOUND);
@@ -382,16 +385,26 @@ static enum store_result run_commands(struct coll_run *run)
 	return r;
 }
 
+/* classify(): nothing to send; and nothing to send, but the device no longer holds it. */
+#define CLASS_NONE (-1)
+#define CLASS_FORGET (-2)
+
 /* What the device should get for item, given the modseq it holds (0: nothing). */
-static int classify(const struct store_item *item, int64_t held, int filter, int64_t now)
+static int classify(const struct store_item *item, int64_t held, int filter, int64_t now,
+		    int64_t device)
 {
-	if (item->deleted)
-		return held > 0 ? SYNC_OUT_DELETE : -1;
+	if (item->deleted) {
+		if (held == 0)
+			return CLASS_NONE;
+		/* Its own Delete, also one repeated after a lost response whose view change was
+		 * discarded (Q-SYNC-8): it holds nothing any more. */
+		return item->origin_device == device ? CLASS_FORGET : SYNC_OUT_DELETE;
+	}
 	if (held == item->modseq)
-		return -1; /* its own write, or sent already (Q-SYNC-8) */
+		return CLASS_NONE; /* its own write, or sent already (Q-SYNC-8) */
 	if (filter_pass(item, filter, now))
 		return held > 0 ? SYNC_OUT_CHANGE : SYNC_OUT_ADD;
-	return held > 0 ? SYNC_OUT_SOFT_DELETE : -1;
+	return held > 0 ? SYNC_OUT_SOFT_DELETE : CLASS_NONE;
 }
 
 /* Copies what the response needs of item into p (the scan's batch pool goes away). */
@@ -426,8 +439,8 @@ static enum store_result scan_changes(struct coll_run *run, uint32_t window, int
 		struct store_item *items;
 		size_t n;
 
-		r = store_items_changed(env->store, batch_pool, run->folder.id, *cursor, limit, true,
-					&items, &n, &run->error);
+		r = store_items_changed(env->store, batch_pool, run->folder.id, *cursor, limit,
+					true, &items, &n, &run->error);
 		for (size_t i = 0; r == STORE_OK && i < n; i++) {
 			if (res->change_count == window ||
 			    (res->change_count > 0 && out_of_time(env))) {
@@ -440,8 +453,12 @@ static enum store_result scan_changes(struct coll_run *run, uint32_t window, int
 						 &run->error);
 			if (r != STORE_OK)
 				break;
-			int kind = classify(&items[i], held, run->filter, env->now);
-			if (kind >= 0) {
+			int kind = classify(&items[i], held, run->filter, env->now, env->device);
+			if (kind == CLASS_FORGET) {
+				r = store_sync_view_set_pending(env->store, run->state.id,
+								items[i].id, 0, &run->error);
+				run->wrote = true;
+			} else if (kind >= 0) {
 				struct sync_change *c = &res->changes[res->change_count++];
 				c->kind = (enum sync_change_kind)kind;
 				copy_item(env->pool, &items[i], &c->item);
@@ -692,15 +709,14 @@ static bool try_quiet(struct coll_run *run)
 		if (!same)
 			return false;
 	}
-	if (wants_changes(coll) && run->res->ops != NULL) {
-		if (store_folder_items_modseq(env->store, run->folder.id, &items_modseq, &run->error) !=
-			    STORE_OK ||
-		    items_modseq > run->state.modseq)
-			return false;
-	}
+	if (wants_changes(coll) && run->res->ops != NULL &&
+	    (store_folder_items_modseq(env->store, run->folder.id, &items_modseq, &run->error) !=
+		     STORE_OK ||
+	     items_modseq > run->state.modseq))
+		return false;
 	run->res->sync_key = sync_key_format(env->pool, run->state.id, run->state.synckey);
-	run->res->new_key = coll->sync_key == NULL ? false :
-						      strcmp(coll->sync_key, run->res->sync_key) != 0;
+	run->res->new_key = coll->sync_key != NULL &&
+			    strcmp(coll->sync_key, run->res->sync_key) != 0;
 	sync_options_to_pim(&run->opt, env->version, &run->res->out);
 	return true;
 }
@@ -749,6 +765,7 @@ void sync_collection_run(struct sync_env *env, const struct sync_collection_req 
 	}
 	if (try_quiet(&run))
 		return;
+	run.error = NULL;
 
 	if (store_begin(env->store, &error) != STORE_OK) {
 		log_error("Sync of %s: %s", coll->collection_id, error);
@@ -845,13 +862,13 @@ int sync_collection_estimate(struct sync_env *env, const char *collection_id,
 		pool *batch_pool = pool_new(0);
 		struct store_item *items;
 		size_t got;
-		r = store_items_changed(env->store, batch_pool, folder.id, cursor, 256, false, &items,
-					&got, &error);
+		r = store_items_changed(env->store, batch_pool, folder.id, cursor, 256, false,
+					&items, &got, &error);
 		for (size_t i = 0; r == STORE_OK && i < got && count < limit; i++) {
 			int64_t held = estimate_held(env, state.id, items[i].id, pending);
 			if (held < 0)
 				r = STORE_ERROR;
-			else if (classify(&items[i], held, filter, env->now) >= 0)
+			else if (classify(&items[i], held, filter, env->now, env->device) >= 0)
 				count++;
 			cursor = items[i].modseq;
 		}

@@ -31,6 +31,12 @@ static int opt_number(const struct wbxml_node *node, uint64_t max, uint64_t *val
 	return 0;
 }
 
+/* A WindowSize as MS-ASCMD 2.2.3.199 reads it: 0 and values above 512 are 512 (Q-SYNC-5). */
+static uint32_t window_value(uint64_t v)
+{
+	return v == 0 || v > SYNC_WINDOW_MAX ? SYNC_WINDOW_MAX : (uint32_t)v;
+}
+
 /* A boolean: an empty element is TRUE (MS-ASCMD GetChanges), "0"/"1". -1 for anything
  * else. */
 static int bool_value(const struct wbxml_node *node)
@@ -388,8 +394,7 @@ static int parse_collection(pool *p, const struct wbxml_node *node, bool cached,
 			if (r < 0)
 				coll_error(coll, "bad WindowSize");
 			else if (r == 0)
-				coll->window_size = v == 0 || v > SYNC_WINDOW_MAX ? SYNC_WINDOW_MAX :
-										    (uint32_t)v;
+				coll->window_size = window_value(v);
 			break;
 		case WBXML_AirSync_Options:
 			if (coll->options_count < 2) {
@@ -460,8 +465,7 @@ int sync_request_parse(pool *p, const struct wbxml_node *root, bool cached,
 				return -1;
 			}
 			if (r == 0)
-				req_r->window_size = v == 0 || v > SYNC_WINDOW_MAX ? SYNC_WINDOW_MAX :
-										     (uint32_t)v;
+				req_r->window_size = window_value(v);
 			break;
 		case WBXML_AirSync_Wait:
 		case WBXML_AirSync_HeartbeatInterval:

@@ -987,6 +987,90 @@ START_TEST(test_failed_collection_writes_nothing)
 }
 END_TEST
 
+/* A Delete repeated after a lost response: the item is already a tombstone (Status 8 for
+ * the repeated command), and the device's own Delete is still not sent back to it
+ * (Q-SYNC-8), while the other device gets it. */
+START_TEST(test_retried_delete_not_echoed)
+{
+	struct ts t;
+	struct ts_req r;
+
+	ts_open(&t, 141);
+	struct store_item x = ts_server_contact(&t, "Gone", "Soon");
+	const char *ka = prime(&t, &t.a, &t.contacts);
+	const char *kb = prime(&t, &t.b, &t.contacts);
+	struct wbxml_node *c = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		ts_sync_begin(&r);
+		ts_collection(&r, ka, t.contacts.server_id);
+		wbxml_start(&r.w, WBXML_AirSync_Commands);
+		wbxml_start(&r.w, WBXML_AirSync_Delete);
+		wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, x.server_id);
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		ts_sync_end(&r);
+		c = ts_coll(ts_send(&t, eas_cmd_sync, &t.a, &r), t.contacts.server_id);
+		ck_assert_int_eq(ts_int(c, WBXML_AirSync_Status), 1);
+		ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Commands));
+	}
+	ck_assert_ptr_null(ts_sync(&t, &t.a, ts_key(&t, c), t.contacts.server_id, 0));
+	c = ts_coll(ts_sync(&t, &t.b, kb, t.contacts.server_id, 0), t.contacts.server_id);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Delete), 1);
+	ts_close(&t);
+}
+END_TEST
+
+/* A user never reaches another's items: folder ServerIds are per user, item ServerIds are
+ * looked up within the user. */
+START_TEST(test_users_are_isolated)
+{
+	struct ts t;
+	struct ts_req r;
+	const char *error = NULL;
+
+	ts_open(&t, 141);
+	struct store_item x = ts_server_contact(&t, "Private", "Mike");
+	struct store_user kate;
+	ck_assert_int_eq(store_context_add(t.store, "other.org", &error), STORE_OK);
+	ck_assert_int_eq(store_user_add(t.store, "other.org", "kate", TS_HASH, NULL, NULL, &error),
+			 STORE_OK);
+	ck_assert_int_eq(store_user_get(t.store, t.p, "other.org", "kate", &kate, &error),
+			 STORE_OK);
+	struct store_user mike = t.user;
+	t.user = kate;
+	struct ts_device k = { "KATE1", "Android", NULL, ts_device_row(&t, "KATE1"), 141 };
+	/* Her Contacts folder may well have the same ServerId as his: it is hers. */
+	struct store_folder hers;
+	ck_assert_int_eq(store_folder_get_default(t.store, t.p, kate.id, STORE_FOLDER_CONTACTS,
+						  &hers, &error), STORE_OK);
+	const char *key = ts_key(&t, ts_coll(ts_sync(&t, &k, "0", hers.server_id, 0),
+					     hers.server_id));
+	struct wbxml_node *root = ts_sync(&t, &k, key, hers.server_id, 0);
+	ck_assert_ptr_null(root);
+	ts_sync_begin(&r);
+	ts_collection(&r, key, hers.server_id);
+	wbxml_start(&r.w, WBXML_AirSync_Commands);
+	wbxml_start(&r.w, WBXML_AirSync_Fetch);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, x.server_id);
+	wbxml_end(&r.w);
+	wbxml_start(&r.w, WBXML_AirSync_Delete);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, x.server_id);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	ts_sync_end(&r);
+	struct wbxml_node *c = ts_coll(ts_send(&t, eas_cmd_sync, &k, &r), hers.server_id);
+	ck_assert_int_eq(ts_int(ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Fetch, 0),
+				WBXML_AirSync_Status), 8);
+	ck_assert_int_eq(ts_int(ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete, 0),
+				WBXML_AirSync_Status), 8);
+	t.user = mike;
+	ck_assert_uint_eq(ts_count(&t, &t.contacts), 1);
+	ts_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sync");
@@ -1012,6 +1096,8 @@ int main(void)
 	tcase_add_test(tc, test_empty_and_partial_requests);
 	tcase_add_test(tc, test_request_window_and_time_budget);
 	tcase_add_test(tc, test_failed_collection_writes_nothing);
+	tcase_add_test(tc, test_retried_delete_not_echoed);
+	tcase_add_test(tc, test_users_are_isolated);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
