@@ -1071,6 +1071,84 @@ START_TEST(test_users_are_isolated)
 }
 END_TEST
 
+/* The collection's body options reach the converters, and stay for the next requests
+ * (sticky options): BodyPreference with TruncationSize (12.0+), Truncation (2.5). */
+START_TEST(test_body_options)
+{
+	static const int versions[] = { 25, 141 };
+
+	for (size_t v = 0; v < 2; v++) {
+		struct ts t;
+		struct ts_req r;
+		buf b = BUF_INIT;
+		struct wbxml_writer w;
+		const char *error = NULL;
+		char text[1001];
+
+		ts_open(&t, versions[v]);
+		memset(text, 'x', 1000);
+		text[1000] = '\0';
+		for (int i = 0; i < 2; i++) {
+			buf_truncate(&b, 0);
+			wbxml_writer_init(&w, &b, 0);
+			wbxml_start(&w, WBXML_AirSync_ApplicationData);
+			wbxml_elem_str(&w, WBXML_Contacts_FirstName, "Body");
+			wbxml_start(&w, WBXML_AirSyncBase_Body);
+			wbxml_elem_uint(&w, WBXML_AirSyncBase_Type, 1);
+			wbxml_elem_str(&w, WBXML_AirSyncBase_Data, text);
+			wbxml_end(&w);
+			wbxml_end(&w);
+			ck_assert_int_eq(wbxml_writer_finish(&w, &error), 0);
+			ts_server_add(&t, &t.contacts, STORE_CLASS_CONTACTS, &b);
+		}
+		buf_free(&b);
+		const char *key = ts_key(&t, ts_coll(ts_sync(&t, &t.a, "0", t.contacts.server_id,
+							    0), t.contacts.server_id));
+		ts_sync_begin(&r);
+		ts_collection(&r, key, t.contacts.server_id);
+		wbxml_elem_uint(&r.w, WBXML_AirSync_WindowSize, 1);
+		wbxml_start(&r.w, WBXML_AirSync_Options);
+		if (versions[v] == 25) {
+			wbxml_elem_uint(&r.w, WBXML_AirSync_Truncation, 1);
+		} else {
+			wbxml_start(&r.w, WBXML_AirSyncBase_BodyPreference);
+			wbxml_elem_uint(&r.w, WBXML_AirSyncBase_Type, 1);
+			wbxml_elem_uint(&r.w, WBXML_AirSyncBase_TruncationSize, 10);
+			wbxml_end(&r.w);
+		}
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		ts_sync_end(&r);
+		struct wbxml_node *c = ts_coll(ts_send(&t, eas_cmd_sync, &t.a, &r),
+					       t.contacts.server_id);
+		for (int round = 0; round < 2; round++) {
+			struct wbxml_node *add = ts_nth(c, WBXML_AirSync_Commands,
+							WBXML_AirSync_Add, 0);
+			struct wbxml_node *ad = wbxml_child(add, WBXML_AirSync_ApplicationData);
+			if (versions[v] == 25) {
+				const char *body = wbxml_child_str(ad, WBXML_Contacts_Body);
+				ck_assert_ptr_nonnull(body);
+				ck_assert_uint_eq(strlen(body), 512);
+				ck_assert_str_eq(wbxml_child_str(ad, WBXML_Contacts_BodyTruncated),
+						 "1");
+			} else {
+				struct wbxml_node *body = wbxml_child(ad, WBXML_AirSyncBase_Body);
+				ck_assert_ptr_nonnull(body);
+				ck_assert_uint_eq(strlen(wbxml_child_str(body, WBXML_AirSyncBase_Data)),
+						  10);
+				ck_assert_str_eq(wbxml_child_str(body, WBXML_AirSyncBase_Truncated),
+						 "1");
+			}
+			/* The next window without Options: the same truncation. */
+			if (round == 0)
+				c = ts_coll(ts_sync(&t, &t.a, ts_key(&t, c), t.contacts.server_id,
+						    1), t.contacts.server_id);
+		}
+		ts_close(&t);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sync");
@@ -1098,6 +1176,7 @@ int main(void)
 	tcase_add_test(tc, test_failed_collection_writes_nothing);
 	tcase_add_test(tc, test_retried_delete_not_echoed);
 	tcase_add_test(tc, test_users_are_isolated);
+	tcase_add_test(tc, test_body_options);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
