@@ -32,6 +32,8 @@ static const struct easctl_group *const groups[] = {
 	&easctl_user_group,
 	&easctl_contacts_group,
 	&easctl_tasks_group,
+	&easctl_policy_group,
+	&easctl_device_group,
 };
 #define GROUP_COUNT (sizeof(groups) / sizeof(groups[0]))
 
@@ -162,6 +164,7 @@ static const struct option leaf_options[] = {
 	{ "folder", required_argument, NULL, 'F' },
 	{ "version", required_argument, NULL, 'V' },
 	{ "skip-bad", no_argument, NULL, 's' },
+	{ "account-only", no_argument, NULL, 'A' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -176,6 +179,7 @@ static unsigned option_bit(int c)
 	case 'F': return EASCTL_OPT_FOLDER;
 	case 'V': return EASCTL_OPT_VERSION;
 	case 's': return EASCTL_OPT_SKIP_BAD;
+	case 'A': return EASCTL_OPT_ACCOUNT_ONLY;
 	default: return 0;
 	}
 }
@@ -213,6 +217,7 @@ static int parse_leaf(const struct easctl_group *group, const struct easctl_leaf
 		case 'F': args->folder = optarg; break;
 		case 'V': args->version = optarg; break;
 		case 's': args->skip_bad = true; break;
+		case 'A': args->account_only = true; break;
 		}
 	}
 	for (; optind < argc; optind++) {

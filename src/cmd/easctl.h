@@ -24,14 +24,16 @@ enum easctl_option {
 	EASCTL_OPT_NAME = 1 << 1,            /* --name NAME */
 	EASCTL_OPT_EMAIL = 1 << 2,           /* --email ADDR */
 	EASCTL_OPT_FORCE = 1 << 3,           /* --force */
+	EASCTL_OPT_ACCOUNT_ONLY = 1 << 4,    /* --account-only (device wipe) */
 	EASCTL_OPT_FOLDER = 1 << 8,          /* --folder SERVERID (contacts, tasks) */
 	EASCTL_OPT_VERSION = 1 << 9,         /* --version V (contacts export) */
 	EASCTL_OPT_SKIP_BAD = 1 << 10,       /* --skip-bad (imports) */
 };
 
 /* The parsed arguments of one leaf command. */
+#define EASCTL_MAX_POS 40     /* `policy set DOMAIN key=value...` takes many */
 struct easctl_args {
-	const char *pos[2];   /* positional arguments */
+	const char *pos[EASCTL_MAX_POS];   /* positional arguments */
 	int npos;
 	bool password_stdin;
 	bool force;
@@ -40,6 +42,7 @@ struct easctl_args {
 	const char *folder;   /* --folder, NULL when not given */
 	const char *version;  /* --version */
 	bool skip_bad;
+	bool account_only;    /* --account-only */
 };
 
 /* A leaf command such as "user add": its synopsis, help text and argument shape. */
@@ -65,6 +68,8 @@ extern const struct easctl_group easctl_context_group;
 extern const struct easctl_group easctl_user_group;
 extern const struct easctl_group easctl_contacts_group;  /* easctl-pim.c */
 extern const struct easctl_group easctl_tasks_group;
+extern const struct easctl_group easctl_policy_group;    /* easctl-policy.c */
+extern const struct easctl_group easctl_device_group;    /* easctl-device.c */
 
 /* The store, opened (and migrated) on first use; NULL after printing the error. */
 struct store *easctl_store(struct easctl *ctl);
