@@ -670,6 +670,11 @@ static enum store_result run_changes(struct coll_run *run)
 	}
 
 	if (run->wrote || res->change_count > 0) {
+		if (run->state.synckey == UINT32_MAX) {
+			/* Four billion responses later the keys are used up: start over. */
+			invalid_key(res);
+			return STORE_OK;
+		}
 		run->state.pending_key = run->state.synckey + 1;
 		run->state.pending_modseq = cursor;
 		res->sync_key = sync_key_format(env->pool, run->state.id, run->state.pending_key);
