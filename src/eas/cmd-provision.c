@@ -27,6 +27,7 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "store/store-device.h"
+#include "store/store-folder.h"
 
 #include <string.h>
 
@@ -347,7 +348,7 @@ enum eas_result eas_cmd_provision(struct eas_request *req, struct eas_response *
 	struct provision_answer a = { .status = PROV_OK };
 	struct eas_policy policy;
 	struct wbxml_node *root;
-	const char *error;
+	const char *error = NULL;
 
 	if (eas_decode_request(req, PV(Provision), &root, &error) < 0) {
 		log_debug("Provision of %s: %s", req->device_id, error);
@@ -356,7 +357,18 @@ enum eas_result eas_cmd_provision(struct eas_request *req, struct eas_response *
 		return EAS_DONE;
 	}
 	parse_request(root, &pr);
-	if (provision(req, &pr, &policy, &a) < 0) {
+	/* One transaction: DeviceInformation, keys and wipe state are written together or not
+	 * at all. */
+	int ret = store_begin(req->store, &error) == STORE_OK ? 0 : -1;
+	if (ret == 0)
+		ret = provision(req, &pr, &policy, &a);
+	if (ret == 0 && store_commit(req->store, &error) != STORE_OK)
+		ret = -1;
+	else if (ret < 0)
+		store_rollback(req->store);
+	if (ret < 0) {
+		if (error != NULL)
+			log_error("Provision of device %s: %s", req->device_id, error);
 		struct provision_answer failed = { .status = PROV_SERVER_ERROR };
 		write_answer(req, resp, &failed);
 		return EAS_DONE;

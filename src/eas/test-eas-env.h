@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "store/store-device.h"
 #include "store/store-folder.h"
+#include "store/store-testing.h"
 #include "wbxml/wbxml.h"
 
 #define TENV_HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
@@ -70,6 +71,7 @@ struct tenv {
 	pool *req_pool;         /* the last request's pool (answers live in it) */
 	struct eas_response resp;
 	bool has_resp;
+	unsigned fail_after;    /* > 0: the next request's n-th store step fails (then reset) */
 };
 
 static void tenv_open(struct tenv *t, const char *name)
@@ -163,6 +165,10 @@ static struct eas_response *tenv_run(struct tenv *t, const struct tphone *ph, co
 		ck_assert_msg(store_device_touch(t->store, ph->user->id, ph->device_id,
 						 ph->device_type, ph->user_agent, t->now,
 						 &error) == STORE_OK, "%s", error);
+	if (t->fail_after > 0) {
+		store_test_fail_after(t->store, t->fail_after);
+		t->fail_after = 0;
+	}
 	memset(&req, 0, sizeof(req));
 	req.pool = t->req_pool;
 	req.store = t->store;

@@ -1,6 +1,7 @@
 /* Unit tests of FolderSync, FolderCreate, FolderUpdate and FolderDelete (cmd-folder*.c,
  * folder-hierarchy.c). */
 #include "eas/test-eas-env.h"
+#include "store/store-sync.h"
 
 #define FH(name) WBXML_FolderHierarchy_##name
 
@@ -618,6 +619,143 @@ START_TEST(test_provisioned_phone)
 }
 END_TEST
 
+
+/* Q-FOLD-5: FolderSync 0 rebuilds the hierarchy state only: the collection sync states of
+ * folders that still exist survive (Gmail's pull-to-refresh). */
+START_TEST(test_zero_keeps_collection_states)
+{
+	struct tenv t;
+	struct tphone ph;
+	struct store_folder contacts;
+	struct store_sync_state st, again;
+	struct store_device_record rec;
+	const char *error = NULL;
+
+	open_bench(&t, "qfold5", &ph, EAS_VERSION_141);
+	initial_sync(&t, &ph);
+	ck_assert_int_eq(store_device_get(t.store, t.pool, t.user.id, "PHONE1", &rec, &error),
+			 STORE_OK);
+	ck_assert_int_eq(store_folder_get_default(t.store, t.pool, t.user.id,
+						  STORE_FOLDER_CONTACTS, &contacts, &error),
+			 STORE_OK);
+	ck_assert_int_eq(store_sync_state_reset(t.store, t.pool, rec.dev.id, contacts.id, t.now,
+						NULL, 0, NULL, 0, &st, &error), STORE_OK);
+	struct wbxml_node *root = folder_sync(&t, &ph, "0");
+	ck_assert_ptr_nonnull(strstr(changes_text(&t, root),
+				     pool_printf(t.pool, "A:%s:0:Contacts:9", contacts.server_id)));
+	ck_assert_int_eq(store_sync_state_get(t.store, t.pool, rec.dev.id, contacts.id, &again,
+					      &error), STORE_OK);
+	ck_assert_int_eq(again.id, st.id);
+	ck_assert_uint_eq(again.synckey, st.synckey);
+	tenv_close(&t);
+}
+END_TEST
+
+/* The hierarchy as text (folders with their modseqs) and the device's state: equal texts
+ * mean that nothing was written. */
+static const char *snapshot(struct tenv *t)
+{
+	struct store_folder *folders;
+	struct store_hierarchy_state st;
+	struct store_hierarchy_entry *view;
+	struct store_device_record rec;
+	size_t n, nview;
+	const char *error = NULL;
+	buf out = BUF_INIT;
+
+	ck_assert_int_eq(store_folder_list(t->store, t->pool, t->user.id, 1, &folders, &n, &error),
+			 STORE_OK);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&out, "%s/%s/%s/%lld/%d ", folders[i].server_id,
+			   folders[i].parent_server_id, folders[i].name,
+			   (long long)folders[i].modseq, folders[i].deleted);
+	ck_assert_int_eq(store_device_get(t->store, t->pool, t->user.id, "PHONE1", &rec, &error),
+			 STORE_OK);
+	ck_assert_int_eq(store_hierarchy_get(t->store, t->pool, rec.dev.id, &st, &error),
+			 STORE_OK);
+	buf_printf(&out, "| %lld %lld %lld %lld %lld |", (long long)st.synckey,
+		   (long long)st.modseq, (long long)st.pending_key, (long long)st.pending_modseq,
+		   (long long)st.last_key);
+	ck_assert_int_eq(store_hierarchy_view(t->store, t->pool, rec.dev.id, &view, &nview,
+					      &error), STORE_OK);
+	for (size_t i = 0; i < nview; i++)
+		buf_printf(&out, " %s:%lld:%lld", view[i].server_id, (long long)view[i].modseq,
+			   (long long)view[i].pending_modseq);
+	const char *text = pool_strdup(t->pool, buf_cstr(&out));
+	buf_free(&out);
+	return text;
+}
+
+/* The request body of one of the four commands (0 create, 1 update, 2 delete, 3 sync 0). */
+static void command_body(buf *body, int cmd, const char *key, const char *a, const char *b)
+{
+	struct wbxml_writer w;
+	static const uint16_t roots[] = { FH(FolderCreate), FH(FolderUpdate), FH(FolderDelete),
+					  FH(FolderSync) };
+
+	tenv_body(&w, body, EAS_VERSION_141);
+	wbxml_start(&w, roots[cmd]);
+	wbxml_elem_str(&w, FH(SyncKey), cmd == 3 ? "0" : key);
+	if (cmd == 0) {
+		wbxml_elem_str(&w, FH(ParentId), a);
+		wbxml_elem_str(&w, FH(DisplayName), "New");
+		wbxml_elem_uint(&w, FH(Type), 14);
+	} else if (cmd == 1) {
+		wbxml_elem_str(&w, FH(ServerId), b);
+		wbxml_elem_str(&w, FH(ParentId), "0");
+		wbxml_elem_str(&w, FH(DisplayName), "B2");
+	} else if (cmd == 2) {
+		wbxml_elem_str(&w, FH(ServerId), a);
+	}
+	wbxml_end(&w);
+	tenv_body_end(&w);
+}
+
+/* A store failure at any step writes nothing and answers Status 6 (or HTTP 500 when it hits
+ * eas_dispatch's device look-up); once the fault is past the end, the command succeeds. */
+START_TEST(test_store_failures_write_nothing)
+{
+	static const char *const names[] = { "FolderCreate", "FolderUpdate", "FolderDelete",
+					     "FolderSync" };
+	static const uint16_t roots[] = { FH(FolderCreate), FH(FolderUpdate), FH(FolderDelete),
+					  FH(FolderSync) };
+	struct tenv t;
+	struct tphone ph;
+	buf body = BUF_INIT;
+
+	open_bench(&t, "faults", &ph, EAS_VERSION_141);
+	const char *key = initial_sync(&t, &ph);
+	const char *a = server_create(&t, "0", "A", STORE_FOLDER_USER_MAIL);
+	const char *b = server_create(&t, a, "B", STORE_FOLDER_USER_MAIL);
+	key = key_of(&t, folder_sync(&t, &ph, key));
+	for (int cmd = 0; cmd < 4; cmd++) {
+		bool done = false;
+		for (unsigned n = 1; !done && n < 200; n++) {
+			const char *before = snapshot(&t);
+			command_body(&body, cmd, key, a, b);
+			t.fail_after = n;
+			tenv_run(&t, &ph, names[cmd], &body);
+			bool fired = !store_test_fault_pending(t.store);
+			store_test_fail_after(t.store, 0);
+			if (fired) {
+				if (t.resp.http_status != 500)
+					ck_assert_msg(status_of(tenv_answer(&t, roots[cmd])) == 6,
+						      "%s, fault at step %u", names[cmd], n);
+				ck_assert_str_eq(snapshot(&t), before);
+			} else {
+				struct wbxml_node *root = tenv_answer(&t, roots[cmd]);
+				ck_assert_int_eq(status_of(root), 1);
+				key = key_of(&t, root);
+				done = true;
+			}
+		}
+		ck_assert(done);
+	}
+	buf_free(&body);
+	tenv_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("eas-folders");
@@ -638,6 +776,8 @@ int main(void)
 	tcase_add_test(tc, test_validate_and_isolation);
 	tcase_add_test(tc, test_dropped_state);
 	tcase_add_test(tc, test_provisioned_phone);
+	tcase_add_test(tc, test_zero_keeps_collection_states);
+	tcase_add_test(tc, test_store_failures_write_nothing);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -683,6 +683,54 @@ START_TEST(test_validate_device)
 }
 END_TEST
 
+
+/* A store failure in Provision answers Status 3 (or HTTP 500 in eas_dispatch's look-up) and
+ * leaves the device's record as it was. */
+START_TEST(test_store_failures)
+{
+	struct tenv t;
+	struct tphone ph;
+	buf body = BUF_INIT;
+	const char *temp = NULL;
+
+	tenv_open(&t, "faults");
+	tphone_init(&ph, &t, "PHONE1", EAS_VERSION_141);
+	for (int phase = 1; phase <= 2; phase++) {
+		bool done = false;
+		for (unsigned n = 1; !done && n < 100; n++) {
+			tenv_run(&t, &ph, "Ping", NULL); /* the device exists */
+			struct store_device_record before = record(&t, &ph);
+			provision_body(&body, ph.version, TYPE_WBXML, phase == 1 ? NULL : temp,
+				       phase == 1 ? NULL : "1", true);
+			t.fail_after = n;
+			tenv_run(&t, &ph, "Provision", &body);
+			bool fired = !store_test_fault_pending(t.store);
+			store_test_fail_after(t.store, 0);
+			struct store_device_record after = record(&t, &ph);
+			if (fired) {
+				if (t.resp.http_status != 500)
+					ck_assert_uint_eq(tenv_uint(tenv_answer(&t, PV(Provision)),
+								    PV(Status)), 3);
+				ck_assert_uint_eq(after.policy_key, before.policy_key);
+				ck_assert_uint_eq(after.policy_key_temp, before.policy_key_temp);
+				ck_assert_str_eq(after.info.model, before.info.model);
+				continue;
+			}
+			struct wbxml_node *policy = answer_policy(&t);
+			ck_assert_uint_eq(tenv_uint(policy, PV(Status)), 1);
+			if (phase == 1)
+				temp = tenv_str(&t, policy, PV(PolicyKey));
+			else
+				ck_assert_uint_ne(after.policy_key, 0);
+			done = true;
+		}
+		ck_assert(done);
+	}
+	buf_free(&body);
+	tenv_close(&t);
+}
+END_TEST
+
 /* ---- The policy module ---- */
 
 START_TEST(test_policy_values)
@@ -810,6 +858,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_remote_wipe, 0, (int)nversions);
 	tcase_add_test(tc, test_account_only_wipe);
 	tcase_add_test(tc, test_validate_device);
+	tcase_add_test(tc, test_store_failures);
 	tcase_add_test(tc, test_policy_values);
 	tcase_add_test(tc, test_wap_document);
 	tcase_add_test(tc, test_keys_and_clients);
