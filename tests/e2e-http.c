@@ -532,9 +532,11 @@ START_TEST(test_chunked_body)
 	close(fd);
 	free(head);
 
-	/* A chunked body larger than the limit: its size is known only while reading, but it is
-	 * refused as soon as it passes the limit (the final chunk is never sent). easd reads the
-	 * body only for a command it has: for one it lacks, 501 comes first, unread. */
+	/* A chunked body larger than the limit: its size is known only while reading. Once the
+	 * running total passes the limit easd keeps nothing more (it drops up to 1 MiB, then
+	 * closes) and answers 413 when the body ends: libmicrohttpd 0.9.75 cannot queue an
+	 * answer in the middle of an upload. easd reads the body only for a command it has:
+	 * for one it lacks, 501 comes first, unread. */
 	char *implemented = implemented_command(&dev);
 	head = raw_post_head(&dev, implemented != NULL ? implemented : cmd, "Transfer-Encoding: chunked\r\n");
 	fd = h_raw_connect(h_env);
@@ -545,7 +547,8 @@ START_TEST(test_chunked_body)
 	buf_printf(&body, "%zx\r\n", sizeof(chunk));
 	buf_append(&body, chunk, sizeof(chunk));
 	buf_puts(&body, "\r\n");
-	h_raw_send_until_answer(fd, body.data, body.len);
+	if (h_raw_send_until_answer(fd, body.data, body.len))
+		h_raw_send(fd, "0\r\n\r\n", 5);
 	long got = h_raw_read_response(fd, &r);
 	if (implemented != NULL)
 		assert_status(got, 413, &r, "chunked body over the limit");
