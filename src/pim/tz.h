@@ -1,0 +1,56 @@
+/* tz.h: time zones of appointments (issue 6). EAS carries a zone as the base64 of a
+ * TIME_ZONE_INFORMATION structure (MS-ASDTYPE 2.6.4, 172 bytes, little-endian): Bias,
+ * StandardName (32 UTF-16 units), StandardDate (SYSTEMTIME), StandardBias, DaylightName,
+ * DaylightDate, DaylightBias. easd's stored form keeps the IANA zone (libical's built-in
+ * zone data) and, next to it, the exact blob a client sent, so that the blob goes back to
+ * clients byte for byte (issue 6) while recurrences are expanded with real rules. */
+#ifndef EASD_PIM_TZ_H
+#define EASD_PIM_TZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PIM_TZ_BLOB_SIZE 172
+
+/* SYSTEMTIME of a transition rule: month 1-12, day_of_week 0 (Sunday)-6, day = week of the
+ * month 1-5 (5 = last) in the "day-in-month" format (year 0), hour, minute. */
+struct pim_systemtime {
+	uint16_t year, month, day_of_week, day, hour, minute, second, milliseconds;
+};
+
+struct pim_tz_blob {
+	int32_t bias;                  /* minutes: UTC = local + bias */
+	uint16_t standard_name[32];
+	struct pim_systemtime standard_date;  /* month 0: no daylight saving */
+	int32_t standard_bias;
+	uint16_t daylight_name[32];
+	struct pim_systemtime daylight_date;
+	int32_t daylight_bias;
+};
+
+/* Decodes the 172 bytes (after base64). Returns 0, or -1 with *error_r for a wrong length
+ * or impossible fields (month > 12, day > 5, day_of_week > 6, hour > 23, bias beyond
+ * +-24 h); a malformed blob is the client's error (Sync Status 6). */
+int pim_tz_blob_decode(const void *data, size_t len, struct pim_tz_blob *blob_r,
+		       const char **error_r);
+void pim_tz_blob_encode(const struct pim_tz_blob *blob, unsigned char out[PIM_TZ_BLOB_SIZE]);
+
+/* The IANA zone ("Europe/Amsterdam") a blob means: its names through a Windows -> IANA
+ * table first, then bias plus transition rules (never bias alone, Q-CAL-7); a blob without
+ * transition dates is a zone without daylight saving. Returns a static string, or NULL
+ * when nothing matches (the caller then keeps a fixed-offset zone "Etc/GMT+N" or the blob). */
+const char *pim_tz_from_blob(const struct pim_tz_blob *blob);
+
+/* The blob of an IANA zone as of the given year's rules (for items created on the server:
+ * imports). Windows names where the zone has one (else empty names, Q-CAL-7). 0 or -1. */
+int pim_tz_to_blob(const char *iana, int year, struct pim_tz_blob *blob_r);
+
+/* UTC seconds of a local wall-clock time in an IANA zone (gaps and repeats resolved as
+ * iCalendar does), and back. 0 or -1 for an unknown zone. */
+int pim_tz_local_to_utc(const char *iana, int year, int month, int day, int hour, int minute,
+			int second, int64_t *utc_r);
+int pim_tz_utc_to_local(const char *iana, int64_t utc, int *year_r, int *month_r, int *day_r,
+			int *hour_r, int *minute_r, int *second_r);
+
+#endif
