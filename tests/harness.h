@@ -286,6 +286,10 @@ struct h_device {
 	struct h_collection **collections;
 	size_t collection_count;
 	unsigned window_size;      /* top-level Sync WindowSize (12.1+), 0: none */
+	/* The answer to the next FolderSync/FolderCreate/FolderUpdate/FolderDelete is lost:
+	 * sent, returned, not applied (the phone keeps its key); cleared by that command. */
+	bool lose_folder_answer;
+	char *lost_server_id;      /* the ServerId of a FolderCreate whose answer was lost */
 	unsigned next_client_id;
 	/* The server ordered a wipe and the phone acknowledged it (and forgot everything). */
 	bool wiped;

@@ -124,6 +124,29 @@ static void collection_clear(struct h_collection *c)
 	c->outbox_count = 0;
 }
 
+/* After a SyncKey 0 answer the phone holds none of the server's items; what it added
+ * itself and has not sent yet stays, queued (its other commands named old items). */
+static void collection_restart(struct h_collection *c)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < c->item_count; i++) {
+		if (c->items[i].server_id == NULL)
+			c->items[keep++] = c->items[i];
+		else
+			item_free(&c->items[i]);
+	}
+	c->item_count = keep;
+	keep = 0;
+	for (size_t i = 0; i < c->outbox_count; i++) {
+		if (c->outbox[i].kind == H_CMD_ADD)
+			c->outbox[keep++] = c->outbox[i];
+		else
+			outgoing_free(&c->outbox[i]);
+	}
+	c->outbox_count = keep;
+}
+
 static void collection_free(struct h_collection *c)
 {
 	collection_clear(c);
@@ -192,6 +215,8 @@ static void device_forget(struct h_device *dev)
 	dev->collection_count = 0;
 	free(dev->folder_sync_key);
 	dev->folder_sync_key = NULL;
+	free(dev->lost_server_id);
+	dev->lost_server_id = NULL;
 	dev->has_policy_key = false;
 	dev->policy_key = 0;
 }
@@ -920,9 +945,9 @@ static const char *folder_key(const struct h_device *dev)
 	return dev->folder_sync_key != NULL ? dev->folder_sync_key : "0";
 }
 
-/* Applies the FolderSync Changes element to the folder list. */
+/* Counts the FolderSync Changes into res and, when apply, applies them to the folder list. */
 static void apply_folder_changes(struct h_device *dev, const struct wbxml_node *changes,
-				 struct h_folder_result *res, pool *p, const char *xml)
+				 struct h_folder_result *res, bool apply, const char *xml)
 {
 	if (changes == NULL)
 		return;
@@ -931,32 +956,30 @@ static void apply_folder_changes(struct h_device *dev, const struct wbxml_node *
 		if (c->tag == WBXML_FolderHierarchy_Count)
 			continue;
 		ck_assert_msg(sid != NULL && *sid != '\0', "FolderSync: a change without ServerId:\n%s", xml);
+		bool known = folder_find(dev, sid) != NULL;
 		if (c->tag == WBXML_FolderHierarchy_Add || c->tag == WBXML_FolderHierarchy_Update) {
 			const char *parent = wbxml_child_str(c, WBXML_FolderHierarchy_ParentId);
 			const char *name = wbxml_child_str(c, WBXML_FolderHierarchy_DisplayName);
 			int type = node_int(wbxml_child(c, WBXML_FolderHierarchy_Type));
 			ck_assert_msg(parent != NULL && name != NULL && type > 0,
 				      "FolderSync: an Add/Update without ParentId, DisplayName or Type:\n%s", xml);
-			bool known = folder_find(dev, sid) != NULL;
 			if (c->tag == WBXML_FolderHierarchy_Add) {
-				ck_assert_msg(!known, "FolderSync: Add of folder %s, which the phone holds:\n%s",
-					      sid, xml);
+				ck_assert_msg(!apply || !known, "FolderSync: Add of folder %s, which the "
+					      "phone holds:\n%s", sid, xml);
 				res->adds++;
 			} else {
 				res->updates++;
-				if (!known)
-					res->unknown++;
+				res->unknown += !known;
 			}
-			folder_put(dev, sid, parent, name, type);
+			if (apply)
+				folder_put(dev, sid, parent, name, type);
 		} else if (c->tag == WBXML_FolderHierarchy_Delete) {
 			res->deletes++;
-			if (folder_find(dev, sid) == NULL)
-				res->unknown++;
-			else
+			res->unknown += !known;
+			if (apply && known)
 				folder_remove_tree(dev, sid);
 		}
 	}
-	(void)p;
 }
 
 int h_dev_folder_sync(struct h_env *env, struct h_device *dev, struct h_folder_result *res)
@@ -977,6 +1000,8 @@ int h_dev_folder_sync(struct h_env *env, struct h_device *dev, struct h_folder_r
 	wbxml_end(&w);
 	finish(&w, "FolderSync");
 	bool from_zero = strcmp(folder_key(dev), "0") == 0;
+	bool lost = dev->lose_folder_answer;
+	dev->lose_folder_answer = false;
 	res->http = dev_exchange(env, dev, "FolderSync", &body, p, &root);
 	buf_free(&body);
 	if (root != NULL) {
@@ -988,23 +1013,29 @@ int h_dev_folder_sync(struct h_env *env, struct h_device *dev, struct h_folder_r
 			const char *key = wbxml_child_str(root, WBXML_FolderHierarchy_SyncKey);
 			ck_assert_msg(key != NULL && *key != '\0' && strcmp(key, "0") != 0,
 				      "FolderSync Status 1 without a new SyncKey:\n%s", xml);
-			if (from_zero)
+			if (from_zero && !lost)
 				folders_clear(dev);
-			apply_folder_changes(dev, wbxml_child(root, WBXML_FolderHierarchy_Changes), res, p,
-					     xml);
-			set_str(&dev->folder_sync_key, key);
+			apply_folder_changes(dev, wbxml_child(root, WBXML_FolderHierarchy_Changes), res,
+					     !lost, xml);
+			if (!lost)
+				set_str(&dev->folder_sync_key, key);
 		}
 	}
 	pool_free(&p);
 	return res->status;
 }
 
-/* Sends one folder command built by the caller; returns the Status and the answer's root. */
+/* Sends one folder command built by the caller; returns the Status and the answer's root;
+ * *lost_r: the answer was lost (dev->lose_folder_answer), so not to be applied. */
 static int folder_command(struct h_env *env, struct h_device *dev, const char *cmd, uint16_t root_tag,
-			  const buf *body, pool *p, struct wbxml_node **root_r, long *http_r)
+			  const buf *body, pool *p, struct wbxml_node **root_r, long *http_r,
+			  bool *lost_r)
 {
+	bool lost = dev->lose_folder_answer;
+	dev->lose_folder_answer = false;
 	long http = dev_exchange(env, dev, cmd, body, p, root_r);
 
+	*lost_r = lost;
 	if (http_r != NULL)
 		*http_r = http;
 	if (*root_r == NULL)
@@ -1012,7 +1043,7 @@ static int folder_command(struct h_env *env, struct h_device *dev, const char *c
 	ck_assert_msg((*root_r)->tag == root_tag, "%s answered with another root:\n%s", cmd,
 		      h_wbxml_xml(p, *root_r));
 	int status = h_wbxml_status(*root_r);
-	if (http == 200 && status == 1) {
+	if (http == 200 && status == 1 && !lost) {
 		const char *key = wbxml_child_str(*root_r, WBXML_FolderHierarchy_SyncKey);
 		ck_assert_msg(key != NULL && *key != '\0', "%s Status 1 without SyncKey:\n%s", cmd,
 			      h_wbxml_xml(p, *root_r));
@@ -1039,10 +1070,18 @@ int h_dev_folder_create(struct h_env *env, struct h_device *dev, const char *par
 	wbxml_elem_uint(&w, WBXML_FolderHierarchy_Type, (uint64_t)type);
 	wbxml_end(&w);
 	finish(&w, "FolderCreate");
+	bool lost;
 	int status = folder_command(env, dev, "FolderCreate", WBXML_FolderHierarchy_FolderCreate, &body,
-				    p, &root, http_r);
+				    p, &root, http_r, &lost);
 	buf_free(&body);
-	if (status == 1) {
+	if (status == 1 && lost) {
+		const char *sid = wbxml_child_str(root, WBXML_FolderHierarchy_ServerId);
+		if (server_id_r != NULL && sid != NULL) {
+			/* The phone never saw it; the test may: kept in the phone's pool. */
+			set_str(&dev->lost_server_id, sid);
+			*server_id_r = dev->lost_server_id;
+		}
+	} else if (status == 1) {
 		const char *sid = wbxml_child_str(root, WBXML_FolderHierarchy_ServerId);
 		ck_assert_msg(sid != NULL && *sid != '\0', "FolderCreate Status 1 without ServerId:\n%s",
 			      h_wbxml_xml(p, root));
@@ -1072,10 +1111,11 @@ int h_dev_folder_update(struct h_env *env, struct h_device *dev, const char *ser
 	wbxml_elem_str(&w, WBXML_FolderHierarchy_DisplayName, name);
 	wbxml_end(&w);
 	finish(&w, "FolderUpdate");
+	bool lost;
 	int status = folder_command(env, dev, "FolderUpdate", WBXML_FolderHierarchy_FolderUpdate, &body,
-				    p, &root, http_r);
+				    p, &root, http_r, &lost);
 	buf_free(&body);
-	if (status == 1) {
+	if (status == 1 && !lost) {
 		struct h_folder *f = folder_find(dev, server_id);
 		folder_put(dev, server_id, parent_id, name, f != NULL ? f->type : 1);
 	}
@@ -1096,10 +1136,11 @@ int h_dev_folder_delete(struct h_env *env, struct h_device *dev, const char *ser
 	wbxml_elem_str(&w, WBXML_FolderHierarchy_ServerId, server_id);
 	wbxml_end(&w);
 	finish(&w, "FolderDelete");
+	bool lost;
 	int status = folder_command(env, dev, "FolderDelete", WBXML_FolderHierarchy_FolderDelete, &body,
-				    p, &root, http_r);
+				    p, &root, http_r, &lost);
 	buf_free(&body);
-	if (status == 1)
+	if (status == 1 && !lost)
 		folder_remove_tree(dev, server_id);
 	pool_free(&p);
 	return status;
@@ -1639,7 +1680,7 @@ static void read_collection(struct h_device *dev, struct h_sync_result *res,
 	cx.c = cx.s != NULL ? cx.s->c : h_dev_collection(dev, cr->collection_id);
 	cx.apply = apply && cr->status == 1;
 	if (cx.apply && cx.s != NULL && strcmp(cx.s->key, "0") == 0)
-		collection_clear(cx.c);  /* a phone that starts over holds nothing */
+		collection_restart(cx.c);
 
 	struct wbxml_node *commands = wbxml_child(cn, WBXML_AirSync_Commands);
 	if (commands != NULL)
