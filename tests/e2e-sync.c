@@ -542,6 +542,56 @@ START_TEST(test_hostile_picture)
 }
 END_TEST
 
+/* `easctl device resync`: the phone's states are dropped, its next FolderSync answers 9
+ * and its next Sync 3; it starts over (FolderSync 0, SyncKey 0) and ends with every contact
+ * once. Another phone of the user goes on unaffected. */
+START_TEST(test_device_resync)
+{
+	struct h_device a, b;
+	struct h_sync_result r;
+	struct h_folder_result fr;
+	struct h_result er;
+
+	start_server();
+	import("Resync", 4);
+	phone(&a, "PHONEA0001", versions[_i]);
+	phone(&b, "PHONEB0002", versions[(_i + 3) % 4]);
+	const char *c = contacts_of(&a);
+	h_dev_sync_all(h_env, &a, c, NULL);
+	h_dev_sync_all(h_env, &b, c, NULL);
+
+	h_easctl(h_env, NULL, &er, "device", "resync", LOGIN, a.device_id, NULL);
+	ck_assert_msg(er.status == 0, "easctl device resync: %s", er.err);
+	h_result_free(&er);
+	h_dev_add(&a, c, WBXML_Contacts_FileAs, "Before resync", 0);
+	h_dev_sync(h_env, &a, c, 0, &r);
+	ck_assert_msg(h_sync_status(&r) == 3, "Sync after resync: Status %d\n%s", h_sync_status(&r),
+		      r.xml);
+	h_sync_result_free(&r);
+	ck_assert_int_eq(h_dev_folder_sync(h_env, &a, &fr), 9);
+	ck_assert_int_eq(stored_contacts(), 4);
+
+	/* The phone starts over: its unsent contact goes with the new state. */
+	free(a.folder_sync_key);
+	a.folder_sync_key = NULL;
+	ck_assert_int_eq(h_dev_folder_sync(h_env, &a, &fr), 1);
+	c = contacts_of(&a);
+	h_device_set_sync_key(&a, c, "0");
+	h_dev_sync_all(h_env, &a, c, NULL);
+	ck_assert_int_eq(h_dev_count(&a, c), 5);
+	h_dev_assert_unique(&a, c);
+	ck_assert_int_eq(stored_contacts(), 5);
+
+	/* B goes on with its keys and gets A's new contact. */
+	sync_ok(&b, c, 0, &r);
+	ck_assert_int_eq(adds_of(&r), 1);
+	h_sync_result_free(&r);
+	ck_assert_int_eq(h_dev_folder_sync(h_env, &b, &fr), 1);
+	h_device_free(&a);
+	h_device_free(&b);
+}
+END_TEST
+
 static Suite *sync_suite(void)
 {
 	Suite *s = suite_create("e2e-sync");
@@ -554,6 +604,7 @@ static Suite *sync_suite(void)
 	tcase_add_loop_test(tc, test_conflicts, 0, 4);
 	tcase_add_loop_test(tc, test_ghosted_properties, 0, 4);
 	tcase_add_loop_test(tc, test_hostile_picture, 0, 4);
+	tcase_add_loop_test(tc, test_device_resync, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
