@@ -37,11 +37,12 @@ enum pim_recur_type {
 /* The maximum Occurrences easd accepts (MS-ASCAL: Occurrences is at most 999). */
 #define PIM_RECUR_MAX_OCCURRENCES 999
 
-/* One EAS Recurrence. Zero means "not given" for every numeric field except type and
+/* One EAS Recurrence. Zero means "not given" for the numeric fields except type, interval
+ * (1-999: the converter puts 1 when the client leaves Interval out; 0 is invalid) and
  * first_day_of_week (has_first_day_of_week). */
 struct pim_recur {
 	enum pim_recur_type type;
-	uint32_t interval;            /* 0 or 1: every period */
+	uint32_t interval;            /* 1: every period; 0 is invalid */
 	uint32_t occurrences;         /* 0: not limited by a count */
 	bool has_until;
 	int64_t until_utc;            /* Until (inclusive: an occurrence starting at it counts) */
@@ -82,12 +83,16 @@ struct pim_occurrence {
 	bool is_exception;            /* a moved (modified) occurrence of the exceptions list */
 };
 
-/* Called for each occurrence in time order of original start (moved exceptions are reported
- * at their new times, in the same pass). Return 0 to go on, non-zero to stop. */
+/* Called for each occurrence: first the pattern's occurrences in time order (deleted and
+ * moved ones left out), then the moved exceptions that overlap the window, in the order of
+ * the exceptions list. Return 0 to go on, non-zero to stop. */
 typedef int pim_recur_callback(const struct pim_occurrence *occ, void *context);
 
-/* Checks a Recurrence for impossible combinations (weekly without DayOfWeek, Interval 0
- * when given... see recur.c). Returns 0, or -1 with *error_r (the converter answers the
+/* Checks a Recurrence for impossible combinations: unknown Type, Interval 0 or > 999,
+ * Occurrences > 999, fields out of range, weekly/nth without DayOfWeek, nth without
+ * WeekOfMonth, monthly without DayOfMonth, yearly without MonthOfYear (and DayOfMonth for
+ * Type 5), a DayOfMonth the month never has (February 30, April 31; February 29 is fine).
+ * Occurrences with Until is accepted (whichever ends first wins). Returns 0, or -1 with *error_r (the converter answers the
  * class's Status 6 and writes nothing). */
 int pim_recur_validate(const struct pim_recur *r, const char **error_r);
 
@@ -95,7 +100,10 @@ int pim_recur_validate(const struct pim_recur *r, const char **error_r);
  * to_utc and end > from_utc; a zero-length occurrence counts when from_utc <= start <
  * to_utc), deleted exceptions skipped, at most max_count calls (0: no limit). Jumps to the
  * window: cost depends on the window, not the age of the series (except with Occurrences,
- * which bounds the work by itself). Returns the number of calls made, or -1 with *error_r
+ * which bounds the work by itself). Exceptions match occurrences by exact original start
+ * (normalise them with pim_recur_find_occurrence when storing). A DayOfMonth the month
+ * lacks falls on its last day (Exchange: "day 31" monthly, February 29 yearly). With an
+ * open end (to_utc INT64_MAX) on an endless series, pass a max_count. Returns the number of calls made, or -1 with *error_r
  * (invalid recurrence, unknown zone). */
 int64_t pim_recur_expand(const struct pim_recur_series *s, int64_t from_utc, int64_t to_utc,
 			 size_t max_count, pim_recur_callback *cb, void *context,

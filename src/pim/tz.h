@@ -53,4 +53,11 @@ int pim_tz_local_to_utc(const char *iana, int year, int month, int day, int hour
 int pim_tz_utc_to_local(const char *iana, int64_t utc, int *year_r, int *month_r, int *day_r,
 			int *hour_r, int *minute_r, int *second_r);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (for recur.c and the
+ * converters: plain calendar arithmetic without a zone). */
+int64_t pim_tz_days_from_civil(int64_t year, unsigned month, unsigned day);
+void pim_tz_civil_from_days(int64_t days, int *year_r, unsigned *month_r, unsigned *day_r);
+/* Days in a month (1-12) of a year. */
+unsigned pim_tz_month_days(int year, unsigned month);
+
 #endif
