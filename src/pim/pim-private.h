@@ -83,5 +83,7 @@ void pim_body_write(pool *p, struct wbxml_writer *w, const struct wbxml_node *bo
 /* The classes (contact.c, task.c). */
 extern const struct pim_class_def pim_contact_def;
 extern const struct pim_class_def pim_task_def;
+extern const struct pim_class_def pim_calendar_def;
+extern const struct pim_class_ops pim_calendar_ops;   /* calendar.c */
 
 #endif

@@ -47,6 +47,7 @@ const struct pim_class_ops *pim_class(enum store_class cls)
 	switch (cls) {
 	case STORE_CLASS_CONTACTS: return &contact_ops;
 	case STORE_CLASS_TASKS: return &task_ops;
+	case STORE_CLASS_CALENDAR: return &pim_calendar_ops;
 	default: return NULL;
 	}
 }

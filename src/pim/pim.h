@@ -61,6 +61,17 @@ struct pim_supported {
 	size_t count;
 };
 
+/* What a class may need beyond the ApplicationData (calendars, issue 6). */
+struct pim_in_options {
+	int version;                 /* 25, 120, ... 161 */
+	const char *owner_email;     /* the account's address (Q-CAL-3), NULL if unknown */
+	const char *owner_name;      /* its display name, NULL or "" if unknown */
+	/* 16.x: the occurrence a Change or Delete names (airsyncbase:InstanceId beside the
+	 * ServerId, a Compact DateTime), or NULL for the whole item. */
+	const char *instance_id;
+	bool delete_instance;        /* with instance_id: a Delete of that occurrence */
+};
+
 struct pim_class_ops {
 	enum store_class cls;
 	/* ApplicationData of an Add (old == NULL) or Change (old = the stored item) into *out_r
@@ -74,6 +85,12 @@ struct pim_class_ops {
 	 * form: the caller skips the item and logs it). */
 	int (*to_eas)(pool *p, const struct store_item *item, const struct pim_out_options *opt,
 		      struct wbxml_writer *w, const char **error_r);
+	/* from_eas with the options above (NULL for classes that need none): the Sync engine
+	 * uses it when set. An InstanceId Change/Delete gets old = the series. */
+	int (*from_eas_opt)(pool *p, const struct wbxml_node *appdata,
+			    const struct pim_in_options *in, const struct store_item *old,
+			    const struct pim_supported *supported, struct store_item *out_r,
+			    const char **error_r);
 };
 
 /* The converters of a class, or NULL when easd does not sync it (yet). */

@@ -1,0 +1,528 @@
+/* test-calendar.c: unit tests of the Calendar class (calendar.c): round trip of every
+ * property on 2.5, 12.1, 14.1 and 16.1, the TimeZone blob byte for byte, all-day events in
+ * UTC-10 and UTC+13 (Q-CAL-5), exceptions from <= 14.1 and through 16.x InstanceId combined
+ * with series edits, UIDs (Q-CAL-4), the organizer (Q-CAL-3) and refused input. */
+#include "pim/test-pim.h"
+
+#include "lib/base64.h"
+#include "pim/tz.h"
+
+#include <time.h>
+
+#define C(name, value) { WBXML_Calendar_##name, value, 0 }
+#define C1(name, value) { WBXML_Calendar_##name, value, 1 }
+#define C2(name, value) { WBXML_Calendar_##name, value, 2 }
+#define C3(name, value) { WBXML_Calendar_##name, value, 3 }
+
+static pool *pl;
+
+static void setup(void)
+{
+	pl = pool_new(0);
+}
+
+static void teardown(void)
+{
+	pool_free(&pl);
+}
+
+/* The base64 blob of a zone: bias in minutes (UTC = local + bias), and for a zone with
+ * daylight saving its rules (last Sunday of March 02:00 / October 03:00, EU style). */
+static const char *blob_b64(int32_t bias, bool eu_dst, const char *std_name)
+{
+	struct pim_tz_blob b;
+	unsigned char raw[PIM_TZ_BLOB_SIZE];
+	buf out = BUF_INIT;
+
+	memset(&b, 0, sizeof(b));
+	b.bias = bias;
+	for (size_t i = 0; std_name[i] != '\0' && i < 31; i++)
+		b.standard_name[i] = (uint16_t)std_name[i];
+	if (eu_dst) {
+		b.standard_date.month = 10;
+		b.standard_date.day = 5;
+		b.standard_date.hour = 3;
+		b.daylight_date.month = 3;
+		b.daylight_date.day = 5;
+		b.daylight_date.hour = 2;
+		b.daylight_bias = -60;
+	}
+	pim_tz_blob_encode(&b, raw);
+	base64_encode(&out, raw, sizeof(raw));
+	const char *s = pool_strdup(pl, buf_cstr(&out));
+	buf_free(&out);
+	return s;
+}
+
+static const char *amsterdam(void)
+{
+	return blob_b64(-60, true, "W. Europe Standard Time");
+}
+
+/* A weekly Monday series at 09:00 Amsterdam from 2026-03-02 (08:00Z; 07:00Z after the
+ * change of 2026-03-29) to the end of the year, with a deleted and a moved exception. */
+#define SERIES_14(tz)                                                                  \
+	C(Timezone, tz), C(AllDayEvent, "0"), { WBXML_Calendar_Attendees, NULL, 0 },       \
+	{ WBXML_Calendar_Attendee, NULL, 1 }, C2(Email, "bob@example.com"),                \
+	C2(Name, "Bob"), C2(AttendeeStatus, "3"), C2(AttendeeType, "1"),                   \
+	{ WBXML_Calendar_Attendee, NULL, 1 }, C2(Email, "room@example.com"),               \
+	C2(Name, "Room 4"), C2(AttendeeStatus, "0"), C2(AttendeeType, "3"),                \
+	C(BusyStatus, "2"), { WBXML_Calendar_Categories, NULL, 0 },                       \
+	C1(Category, "Work"), C1(Category, "Team"), C(DtStamp, "20260220T101500Z"),         \
+	C(EndTime, "20260302T090000Z"), C(MeetingStatus, "1"),                             \
+	C(OrganizerEmail, "alice@example.com"), C(OrganizerName, "Alice"),                \
+	{ WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "1"), C1(Interval, "1"),          \
+	C1(DayOfWeek, "2"), C1(Until, "20261228T080000Z"), C1(FirstDayOfWeek, "1"),        \
+	C(Reminder, "15"), C(Sensitivity, "0"), C(Subject, "Weekly sync"),                 \
+	C(StartTime, "20260302T080000Z"), C(DisallowNewTimeProposal, "0"),                 \
+	C(ResponseRequested, "1"), C(AppointmentReplyTime, "20260221T120000Z"),            \
+	C(ResponseType, "1"), C(OnlineMeetingConfLink, "sip:conf@example.com"),           \
+	C(OnlineMeetingExternalLink, "https://meet.example.com/x")
+
+static const struct tp *series_14(size_t *n_r)
+{
+	const struct tp v[] = {
+		SERIES_14(amsterdam()),
+		C(Location, "Room 4"),
+		C(UID, "040000008200E00074C5B7101A82E00800000000AB"),
+		{ WBXML_Calendar_Exceptions, NULL, 0 },
+		{ WBXML_Calendar_Exception, NULL, 1 }, C2(Deleted, "1"),
+		C2(ExceptionStartTime, "20260309T080000Z"),
+		{ WBXML_Calendar_Exception, NULL, 1 },
+		C2(ExceptionStartTime, "20260406T070000Z"), C2(StartTime, "20260407T070000Z"),
+		C2(EndTime, "20260407T080000Z"), C2(Subject, "Moved sync"),
+		C2(Location, "Room 5"),
+		{ WBXML_AirSyncBase_Body, NULL, 0 },
+		{ WBXML_AirSyncBase_Type, "1", 1 },
+		{ WBXML_AirSyncBase_Data, "Agenda: everything.", 1 },
+	};
+	struct tp *out = pool_calloc(pl, sizeof(v) / sizeof(v[0]), sizeof(*out));
+	memcpy(out, v, sizeof(v));
+	*n_r = sizeof(v) / sizeof(v[0]);
+	return out;
+}
+
+/* The entries of v that a device of version has (containers with their children); the
+ * body as 2.5 sends it on 2.5. */
+static const struct tp *for_version(const struct tp *v, size_t n, int version, size_t *n_r)
+{
+	struct tp *out = pool_calloc(pl, n + 1, sizeof(*out));
+	unsigned vbit = wbxml_version_bit((unsigned)version);
+	size_t k = 0;
+	int skip_below = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (skip_below >= 0 && v[i].depth > skip_below)
+			continue;
+		skip_below = -1;
+		if (version == 25 && v[i].tag == WBXML_AirSyncBase_Body) {
+			out[k++] = (struct tp){ WBXML_Calendar_Body, v[i + 2].value, 0 };
+			skip_below = 0;
+			continue;
+		}
+		if ((wbxml_tag_versions(v[i].tag) & vbit) == 0) {
+			skip_below = v[i].depth;
+			continue;
+		}
+		out[k++] = v[i];
+	}
+	*n_r = k;
+	return out;
+}
+
+/* Drops EstimatedDataSize from an output body (computed on output). */
+static void drop_size(struct wbxml_node *out)
+{
+	struct wbxml_node *body = wbxml_child(out, WBXML_AirSyncBase_Body);
+	if (body == NULL)
+		return;
+	for (struct wbxml_node **pp = &body->children; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->tag == WBXML_AirSyncBase_EstimatedDataSize) {
+			*pp = (*pp)->next;
+			return;
+		}
+	}
+}
+
+static int64_t utc(int y, int mo, int d, int h)
+{
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h };
+	return (int64_t)timegm(&tm);
+}
+
+static void roundtrip(int version)
+{
+	size_t n, vn;
+	const struct tp *all = series_14(&n);
+	const struct tp *v = for_version(all, n, version, &vn);
+	struct wbxml_node *in = tp_appdata(pl, v, vn);
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, in, version, NULL, NULL);
+
+	ck_assert_str_eq(item.uid, "040000008200E00074C5B7101A82E00800000000AB");
+	ck_assert_int_eq(item.filter_start, utc(2026, 3, 2, 8));
+	/* The stub of recur.c says "endless"; the real one the end of the last occurrence. */
+	ck_assert(item.filter_end >= utc(2026, 12, 28, 9));
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, version);
+	drop_size(out);
+	tp_assert_same(tp_flatten(pl, out), tp_flatten(pl, in));
+	/* The blob comes back byte for byte. */
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_Timezone), amsterdam());
+}
+
+START_TEST(roundtrip_25)
+{
+	roundtrip(25);
+}
+END_TEST
+
+START_TEST(roundtrip_121)
+{
+	roundtrip(121);
+}
+END_TEST
+
+START_TEST(roundtrip_141)
+{
+	roundtrip(141);
+}
+END_TEST
+
+/* 16.1: ClientUid (becomes the UID), airsyncbase:Location, exceptions with InstanceId. */
+START_TEST(roundtrip_161)
+{
+	const struct tp v[] = {
+		SERIES_14(amsterdam()),
+		C(ClientUid, "6D0B35F1C8D94B2A9E8A0C7B5E4D3F21"),
+		{ WBXML_AirSyncBase_Location, NULL, 0 },
+		{ WBXML_AirSyncBase_DisplayName, "Room 4", 1 },
+		{ WBXML_AirSyncBase_City, "Amsterdam", 1 },
+		{ WBXML_AirSyncBase_Latitude, "52.37", 1 },
+		{ WBXML_Calendar_Exceptions, NULL, 0 },
+		{ WBXML_Calendar_Exception, NULL, 1 }, C2(Deleted, "1"),
+		{ WBXML_AirSyncBase_InstanceId, "20260309T080000Z", 2 },
+		{ WBXML_Calendar_Exception, NULL, 1 },
+		{ WBXML_AirSyncBase_InstanceId, "20260406T070000Z", 2 },
+		C2(Subject, "Moved sync"),
+		{ WBXML_AirSyncBase_Body, NULL, 0 },
+		{ WBXML_AirSyncBase_Type, "1", 1 },
+		{ WBXML_AirSyncBase_Data, "Agenda, 16.1", 1 },
+	};
+	struct wbxml_node *in = tp_appdata(pl, v, sizeof(v) / sizeof(v[0]));
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, in, 161, NULL, NULL);
+
+	ck_assert_str_eq(item.uid, "6D0B35F1C8D94B2A9E8A0C7B5E4D3F21");
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 161);
+	drop_size(out);
+	/* The same set plus the UID. */
+	struct wbxml_node *uid = pim_node_new(pl, WBXML_Calendar_UID,
+					      "6D0B35F1C8D94B2A9E8A0C7B5E4D3F21");
+	pim_node_append(in, uid);
+	tp_assert_same(tp_flatten(pl, out), tp_flatten(pl, in));
+
+	/* The same item on 14.1: calendar:Location from DisplayName, ExceptionStartTime. */
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_Location), "Room 4");
+	ck_assert_ptr_null(wbxml_child(out, WBXML_AirSyncBase_Location));
+	ck_assert_ptr_null(wbxml_child(out, WBXML_Calendar_ClientUid));
+	struct wbxml_node *exs = wbxml_child(out, WBXML_Calendar_Exceptions);
+	ck_assert_ptr_nonnull(exs);
+	ck_assert_str_eq(tp_get(exs->children, WBXML_Calendar_ExceptionStartTime),
+			 "20260309T080000Z");
+	ck_assert_str_eq(tp_get(exs->children->next, WBXML_Calendar_Subject), "Moved sync");
+	ck_assert_ptr_null(wbxml_child(exs->children, WBXML_AirSyncBase_InstanceId));
+}
+END_TEST
+
+/* Every recurrence type is stored and returned as sent. */
+START_TEST(recurrence_types)
+{
+	static const struct {
+		const char *type, *dow, *dom, *wom, *moy, *interval, *occ;
+	} cases[] = {
+		{ "0", NULL, NULL, NULL, NULL, "2", "10" },
+		{ "1", "62", NULL, NULL, NULL, "1", NULL },
+		{ "2", NULL, "15", NULL, NULL, "1", "12" },
+		{ "3", "4", NULL, "5", NULL, "1", NULL },
+		{ "5", NULL, "2", NULL, "3", "1", NULL },
+		{ "6", "2", NULL, "5", "3", "1", "4" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tp v[16];
+		size_t n = 0;
+		v[n++] = (struct tp)C(StartTime, "20260302T080000Z");
+		v[n++] = (struct tp)C(EndTime, "20260302T090000Z");
+		v[n++] = (struct tp){ WBXML_Calendar_Recurrence, NULL, 0 };
+		v[n++] = (struct tp)C1(Type, cases[i].type);
+		if (cases[i].interval != NULL)
+			v[n++] = (struct tp)C1(Interval, cases[i].interval);
+		if (cases[i].occ != NULL)
+			v[n++] = (struct tp)C1(Occurrences, cases[i].occ);
+		if (cases[i].dow != NULL)
+			v[n++] = (struct tp)C1(DayOfWeek, cases[i].dow);
+		if (cases[i].dom != NULL)
+			v[n++] = (struct tp)C1(DayOfMonth, cases[i].dom);
+		if (cases[i].wom != NULL)
+			v[n++] = (struct tp)C1(WeekOfMonth, cases[i].wom);
+		if (cases[i].moy != NULL)
+			v[n++] = (struct tp)C1(MonthOfYear, cases[i].moy);
+		v[n++] = (struct tp)C1(CalendarType, "1");
+		v[n++] = (struct tp)C1(IsLeapMonth, "0");
+		v[n++] = (struct tp)C(Subject, "r");
+		for (int version = 141; version <= 161; version += 20) {
+			struct wbxml_node *in = tp_appdata(pl, v, n);
+			struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, in, version,
+							  NULL, NULL);
+			struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item,
+								version);
+			struct wbxml_node *ms = wbxml_child(out, WBXML_Calendar_MeetingStatus);
+			ck_assert_str_eq(wbxml_node_str(ms), "0"); /* Q-CAL-3: always a number */
+			pim_node_append(in, pim_node_new(pl, WBXML_Calendar_MeetingStatus, "0"));
+			tp_assert_same(tp_flatten(pl, out), tp_flatten(pl, in));
+		}
+	}
+}
+END_TEST
+
+/* All-day events on the right date in UTC-10 and UTC+13: <= 14.1 carries the UTC instant of
+ * local midnight, 16.x the local date (Q-CAL-5). */
+static void all_day(int32_t bias, const char *start_utc, const char *end_utc)
+{
+	const char *tz = blob_b64(bias, false, "Custom");
+	const struct tp v14[] = { C(Timezone, tz), C(AllDayEvent, "1"),
+				  C(StartTime, start_utc), C(EndTime, end_utc),
+				  C(Subject, "Holiday") };
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, v14, 5), 141,
+					  NULL, NULL);
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), start_utc);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), end_utc);
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 161);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20261125T000000");
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), "20261126T000000");
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_Timezone), tz);
+
+	/* From a 16.1 device: local dates become the same instants. */
+	const struct tp v16[] = { C(Timezone, tz), C(AllDayEvent, "1"),
+				  C(StartTime, "20261125T000000"),
+				  C(EndTime, "20261126T000000"), C(Subject, "Holiday") };
+	struct store_item item16 = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, v16, 5),
+					    161, NULL, NULL);
+	ck_assert_int_eq(item16.filter_start, item.filter_start);
+	ck_assert_int_eq(item16.filter_end, item.filter_end);
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item16, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), start_utc);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), end_utc);
+
+	/* Q-CAL-5: a zero-length all-day event lasts one day. */
+	const struct tp v0[] = { C(Timezone, tz), C(AllDayEvent, "1"),
+				 C(StartTime, start_utc), C(EndTime, start_utc) };
+	struct store_item item0 = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, v0, 4), 141,
+					   NULL, NULL);
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item0, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), end_utc);
+}
+
+START_TEST(all_day_utc_minus_10)
+{
+	all_day(600, "20261125T100000Z", "20261126T100000Z");
+}
+END_TEST
+
+START_TEST(all_day_utc_plus_13)
+{
+	all_day(-780, "20261124T110000Z", "20261125T110000Z");
+}
+END_TEST
+
+/* 14.1 device A keeps a series; 16.1 device B changes and deletes occurrences with
+ * InstanceId; A edits the series without Exceptions: everything survives. */
+START_TEST(exceptions_combined)
+{
+	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
+	size_t n;
+	const struct tp *all = series_14(&n);
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, all, n), 141,
+					  NULL, NULL);
+	struct pim_in_options in = { .version = 161, .instance_id = "20260413T070000Z" };
+	const struct tp occ[] = { C(Subject, "Retitled"), C(StartTime, "20260413T080000Z"),
+				  C(EndTime, "20260413T090000Z") };
+	struct store_item changed, deleted, edited;
+	const char *error = NULL;
+
+	ck_assert_ptr_nonnull(ops->from_eas_opt);
+	ck_assert_int_eq(ops->from_eas_opt(pl, tp_appdata(pl, occ, 3), &in, &item, NULL,
+					   &changed, &error), 0);
+	in.instance_id = "20260420T070000Z";
+	in.delete_instance = true;
+	ck_assert_int_eq(ops->from_eas_opt(pl, NULL, &in, &changed, NULL, &deleted, &error), 0);
+	/* A series edit from the 14.1 device, without Exceptions. */
+	const struct tp edit[] = { C(Subject, "Weekly sync (new name)") };
+	edited = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, edit, 1), 141, &deleted,
+			  NULL);
+
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &edited, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_Subject), "Weekly sync (new name)");
+	const char *flat = tp_flatten(pl, wbxml_child(out, WBXML_Calendar_Exceptions));
+	ck_assert_ptr_nonnull(strstr(flat, "ExceptionStartTime=20260309T080000Z"));
+	ck_assert_ptr_nonnull(strstr(flat, "Subject=Moved sync"));
+	ck_assert_ptr_nonnull(strstr(flat, "Subject=Retitled"));
+	ck_assert_ptr_nonnull(strstr(flat, "ExceptionStartTime=20260413T070000Z"));
+	ck_assert_ptr_nonnull(strstr(flat, "ExceptionStartTime=20260420T070000Z"));
+	int deleted_count = 0;
+	for (const struct wbxml_node *ex = wbxml_child(out, WBXML_Calendar_Exceptions)->children;
+	     ex != NULL; ex = ex->next) {
+		const char *d = tp_get(ex, WBXML_Calendar_Deleted);
+		deleted_count += d != NULL && strcmp(d, "1") == 0;
+	}
+	ck_assert_int_eq(deleted_count, 2);
+
+	/* 16.1 gets InstanceId, and a 16.1 series edit with a Supported list naming Exceptions
+	 * still keeps them (16.x never sends Exceptions with the series). */
+	static const uint16_t sup_tags[] = { WBXML_Calendar_Subject, WBXML_Calendar_Exceptions };
+	struct pim_supported sup = { .declared = true, .tags = sup_tags, .count = 2 };
+	struct store_item edited16 = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, edit, 1),
+					      161, &edited, &sup);
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &edited16, 161);
+	flat = tp_flatten(pl, wbxml_child(out, WBXML_Calendar_Exceptions));
+	ck_assert_ptr_nonnull(strstr(flat, "AirSyncBase:InstanceId=20260413T070000Z"));
+	ck_assert_ptr_null(strstr(flat, "ExceptionStartTime"));
+
+	/* A 14.1 client that declares Exceptions and sends none removes them (ghosting). */
+	struct store_item cleared = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, edit, 1),
+					     141, &edited, &sup);
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &cleared, 141);
+	ck_assert_ptr_null(wbxml_child(out, WBXML_Calendar_Exceptions));
+
+	/* InstanceId on an item that does not recur, or that is not a date: refused. */
+	const struct tp single[] = { C(StartTime, "20260302T080000Z"),
+				     C(EndTime, "20260302T090000Z") };
+	struct store_item one = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, single, 2), 161,
+					 NULL, NULL);
+	in.delete_instance = false;
+	in.instance_id = "20260302T080000Z";
+	ck_assert_int_eq(ops->from_eas_opt(pl, tp_appdata(pl, occ, 3), &in, &one, NULL,
+					   &changed, &error), -1);
+	in.instance_id = "soon";
+	ck_assert_int_eq(ops->from_eas_opt(pl, tp_appdata(pl, occ, 3), &in, &item, NULL,
+					   &changed, &error), -1);
+}
+END_TEST
+
+/* Q-CAL-4: an iOS ClientUid ends with a NUL (sent as opaque data): stripped. */
+START_TEST(client_uid_nul)
+{
+	struct wbxml_writer w;
+	buf b = BUF_INIT;
+	const char *error;
+	static const char uid[] = "0123456789ABCDEF0123456789ABCDEF";
+
+	wbxml_writer_init(&w, &b, 0);
+	wbxml_start(&w, WBXML_AirSync_ApplicationData);
+	wbxml_elem_opaque(&w, WBXML_Calendar_ClientUid, uid, sizeof(uid)); /* with the NUL */
+	wbxml_elem_str(&w, WBXML_Calendar_StartTime, "20261125T090000Z");
+	wbxml_end(&w);
+	ck_assert_int_eq(wbxml_writer_finish(&w, &error), 0);
+	struct wbxml_node *in = tp_decode(pl, &b);
+	buf_free(&b);
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, in, 161, NULL, NULL);
+	ck_assert_str_eq(item.uid, uid);
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 161);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_ClientUid), uid);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_UID), uid);
+}
+END_TEST
+
+/* Q-CAL-3: "I organize" without an organizer gets the account owner; Q-PARSE-1: an empty
+ * Attendees is accepted. */
+START_TEST(organizer_owner)
+{
+	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
+	const struct tp v[] = { C(MeetingStatus, "1"), C(StartTime, "20261125T090000Z"),
+				C(EndTime, "20261125T100000Z"), C(Attendees, NULL) };
+	struct pim_in_options in = { .version = 141, .owner_email = "k2@example.com",
+				     .owner_name = "K Two" };
+	struct store_item item;
+	const char *error = NULL;
+
+	ck_assert_int_eq(ops->from_eas_opt(pl, tp_appdata(pl, v, 4), &in, NULL, NULL, &item,
+					   &error), 0);
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_OrganizerEmail), "k2@example.com");
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_OrganizerName), "K Two");
+	ck_assert_ptr_null(wbxml_child(out, WBXML_Calendar_Attendees));
+	/* A received meeting (3) keeps no organizer of ours. */
+	const struct tp r[] = { C(MeetingStatus, "3"), C(StartTime, "20261125T090000Z") };
+	ck_assert_int_eq(ops->from_eas_opt(pl, tp_appdata(pl, r, 2), &in, NULL, NULL, &item,
+					   &error), 0);
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+	ck_assert_ptr_null(wbxml_child(out, WBXML_Calendar_OrganizerEmail));
+}
+END_TEST
+
+/* Input that cannot be stored: Status 6 by the caller, nothing written. */
+START_TEST(refused)
+{
+	const struct tp bad_blob[] = { C(Timezone, "AAAA"), C(StartTime, "20261125T090000Z") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, bad_blob, 2), 141);
+	const struct tp not_b64[] = { C(Timezone, "!!not base64!!") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, not_b64, 1), 141);
+	const struct tp bad_date[] = { C(StartTime, "tomorrow") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, bad_date, 1), 141);
+	const struct tp backwards[] = { C(StartTime, "20261125T090000Z"),
+					C(EndTime, "20261125T080000Z") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, backwards, 2), 141);
+	const struct tp bad_type[] = { C(StartTime, "20261125T090000Z"),
+				       { WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "9") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, bad_type, 3), 141);
+	const struct tp no_type[] = { C(StartTime, "20261125T090000Z"),
+				      { WBXML_Calendar_Recurrence, NULL, 0 },
+				      C1(Interval, "2") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, no_type, 3), 141);
+	const struct tp ex_no_recur[] = { C(StartTime, "20261125T090000Z"),
+					  { WBXML_Calendar_Exceptions, NULL, 0 },
+					  { WBXML_Calendar_Exception, NULL, 1 },
+					  C2(ExceptionStartTime, "20261125T090000Z"),
+					  C2(Deleted, "1") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, ex_no_recur, 5), 141);
+	const struct tp ex_no_start[] = { C(StartTime, "20261125T090000Z"),
+					  { WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "0"),
+					  { WBXML_Calendar_Exceptions, NULL, 0 },
+					  { WBXML_Calendar_Exception, NULL, 1 },
+					  C2(Deleted, "1") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, ex_no_start, 6), 141);
+	const struct tp bad_att[] = { C(StartTime, "20261125T090000Z"),
+				      { WBXML_Calendar_Attendees, NULL, 0 },
+				      { WBXML_Calendar_Attendee, NULL, 1 },
+				      C2(Email, "x@example.com"), C2(AttendeeType, "7") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, bad_att, 5), 141);
+	const struct tp att_other[] = { { WBXML_Calendar_Attendees, NULL, 0 },
+					C1(Email, "x@example.com") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, att_other, 2), 141);
+	const struct tp busy[] = { C(BusyStatus, "9") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, busy, 1), 141);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pim-calendar");
+	TCase *tc = tcase_create("calendar");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, roundtrip_25);
+	tcase_add_test(tc, roundtrip_121);
+	tcase_add_test(tc, roundtrip_141);
+	tcase_add_test(tc, roundtrip_161);
+	tcase_add_test(tc, recurrence_types);
+	tcase_add_test(tc, all_day_utc_minus_10);
+	tcase_add_test(tc, all_day_utc_plus_13);
+	tcase_add_test(tc, exceptions_combined);
+	tcase_add_test(tc, client_uid_nul);
+	tcase_add_test(tc, organizer_owner);
+	tcase_add_test(tc, refused);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
