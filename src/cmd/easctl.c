@@ -32,6 +32,7 @@ static const struct easctl_group *const groups[] = {
 	&easctl_user_group,
 	&easctl_contacts_group,
 	&easctl_tasks_group,
+	&easctl_calendar_group,
 	&easctl_policy_group,
 	&easctl_device_group,
 };

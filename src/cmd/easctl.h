@@ -68,6 +68,7 @@ extern const struct easctl_group easctl_context_group;
 extern const struct easctl_group easctl_user_group;
 extern const struct easctl_group easctl_contacts_group;  /* easctl-pim.c */
 extern const struct easctl_group easctl_tasks_group;
+extern const struct easctl_group easctl_calendar_group;
 extern const struct easctl_group easctl_policy_group;    /* easctl-policy.c */
 extern const struct easctl_group easctl_device_group;    /* easctl-device.c */
 
