@@ -194,13 +194,10 @@ static const struct win_zone win_zones[] = {
 	  "Europe/Tallinn Europe/Vilnius Europe/Mariehamn Europe/Uzhgorod Europe/Zaporozhye",
 	  NULL, NULL },
 	{ "E. Europe Standard Time", "Europe/Chisinau", NULL, NULL },
-	{ "Kaliningrad Standard Time", "Europe/Kaliningrad", NULL, NULL },
 	{ "Russian Standard Time", "Europe/Moscow Europe/Simferopol Europe/Kirov", NULL, NULL },
 	{ "Belarus Standard Time", "Europe/Minsk", NULL, NULL },
 	{ "Turkey Standard Time", "Europe/Istanbul", NULL, NULL },
 	{ "Volgograd Standard Time", "Europe/Volgograd", NULL, NULL },
-	{ "Russia Time Zone 3", "Europe/Samara", "Russia TZ 3 Standard Time",
-	  "Russia TZ 3 Daylight Time" },
 	{ "Azores Standard Time", "Atlantic/Azores", NULL, NULL },
 	{ "Cape Verde Standard Time", "Atlantic/Cape_Verde", NULL, NULL },
 	/* Africa */
@@ -215,6 +212,7 @@ static const struct win_zone win_zones[] = {
 	{ "Namibia Standard Time", "Africa/Windhoek", NULL, NULL },
 	{ "E. Africa Standard Time", "Africa/Nairobi Africa/Addis_Ababa Africa/Dar_es_Salaam "
 	  "Africa/Kampala Africa/Mogadishu Indian/Antananarivo", NULL, NULL },
+	{ "Kaliningrad Standard Time", "Europe/Kaliningrad", NULL, NULL },
 	/* Middle East, Asia */
 	{ "Israel Standard Time", "Asia/Jerusalem Asia/Tel_Aviv", "Jerusalem Standard Time",
 	  "Jerusalem Daylight Time" },
@@ -226,6 +224,8 @@ static const struct win_zone win_zones[] = {
 	{ "Arabic Standard Time", "Asia/Baghdad", NULL, NULL },
 	{ "Iran Standard Time", "Asia/Tehran", NULL, NULL },
 	{ "Arabian Standard Time", "Asia/Dubai Asia/Muscat", NULL, NULL },
+	{ "Russia Time Zone 3", "Europe/Samara", "Russia TZ 3 Standard Time",
+	  "Russia TZ 3 Daylight Time" },
 	{ "Azerbaijan Standard Time", "Asia/Baku", NULL, NULL },
 	{ "Georgian Standard Time", "Asia/Tbilisi", NULL, NULL },
 	{ "Caucasus Standard Time", "Asia/Yerevan", NULL, NULL },
@@ -238,8 +238,8 @@ static const struct win_zone win_zones[] = {
 	{ "India Standard Time", "Asia/Kolkata Asia/Calcutta", NULL, NULL },
 	{ "Sri Lanka Standard Time", "Asia/Colombo", NULL, NULL },
 	{ "Nepal Standard Time", "Asia/Kathmandu Asia/Katmandu", NULL, NULL },
-	{ "Central Asia Standard Time", "Asia/Bishkek Asia/Urumqi", NULL, NULL },
 	{ "Bangladesh Standard Time", "Asia/Dhaka Asia/Thimphu", NULL, NULL },
+	{ "Central Asia Standard Time", "Asia/Bishkek Asia/Urumqi", NULL, NULL },
 	{ "Myanmar Standard Time", "Asia/Yangon Asia/Rangoon", NULL, NULL },
 	{ "SE Asia Standard Time", "Asia/Bangkok Asia/Jakarta Asia/Ho_Chi_Minh Asia/Saigon "
 	  "Asia/Phnom_Penh Asia/Vientiane", NULL, NULL },
@@ -310,10 +310,10 @@ static const struct win_zone win_zones[] = {
 	{ "Mountain Standard Time (Mexico)", "America/Mazatlan", NULL, NULL },
 	{ "Central Standard Time", "America/Chicago America/Winnipeg America/Matamoros "
 	  "US/Central", NULL, NULL },
-	{ "Central America Standard Time", "America/Guatemala America/Costa_Rica "
-	  "America/El_Salvador America/Tegucigalpa America/Managua", NULL, NULL },
 	{ "Central Standard Time (Mexico)", "America/Mexico_City America/Monterrey "
 	  "America/Merida", NULL, NULL },
+	{ "Central America Standard Time", "America/Guatemala America/Costa_Rica "
+	  "America/El_Salvador America/Tegucigalpa America/Managua", NULL, NULL },
 	{ "Canada Central Standard Time", "America/Regina America/Swift_Current", NULL, NULL },
 	{ "Eastern Standard Time", "America/New_York America/Toronto America/Detroit "
 	  "America/Nassau America/Kentucky/Louisville US/Eastern", NULL, NULL },
@@ -331,7 +331,6 @@ static const struct win_zone win_zones[] = {
 	{ "SA Western Standard Time", "America/La_Paz America/Santo_Domingo "
 	  "America/Puerto_Rico America/Manaus America/Port_of_Spain", NULL, NULL },
 	{ "Pacific SA Standard Time", "America/Santiago", NULL, NULL },
-	{ "Paraguay Standard Time", "America/Asuncion", NULL, NULL },
 	{ "Newfoundland Standard Time", "America/St_Johns", NULL, NULL },
 	{ "E. South America Standard Time", "America/Sao_Paulo", NULL, NULL },
 	{ "Argentina Standard Time", "America/Argentina/Buenos_Aires America/Buenos_Aires "
@@ -340,6 +339,7 @@ static const struct win_zone win_zones[] = {
 	  "America/Paramaribo", NULL, NULL },
 	{ "Montevideo Standard Time", "America/Montevideo", NULL, NULL },
 	{ "Greenland Standard Time", "America/Nuuk America/Godthab", NULL, NULL },
+	{ "Paraguay Standard Time", "America/Asuncion", NULL, NULL },
 	{ "UTC-02", "Etc/GMT+2 America/Noronha Atlantic/South_Georgia", NULL, NULL },
 };
 
@@ -639,9 +639,16 @@ static bool same_date(const struct pim_systemtime *a, const struct pim_systemtim
 			  a->hour == b->hour && a->minute == b->minute);
 }
 
-/* Whether blob b has the rules of table zone i: exact (same transition rules) or loose
- * (same offsets and transition months; older rules of the same zone). */
-static bool rules_match(const struct pim_tz_blob *b, size_t i, bool exact)
+enum match_level {
+	MATCH_EXACT,        /* same offsets and transition rules */
+	MATCH_MONTHS,       /* same offsets and transition months (a zone's older rules) */
+	MATCH_HEMISPHERE,   /* same offsets, daylight saving in the same half of the year
+			     * (rules the table does not know, e.g. US rules before 2007) */
+};
+
+/* Whether blob b has the rules of table zone i at the given level. Never offsets alone:
+ * with daylight saving both blobs have it in the same season (Q-CAL-7). */
+static bool rules_match(const struct pim_tz_blob *b, size_t i, enum match_level level)
 {
 	const struct pim_tz_blob *t = &table_rules[i];
 
@@ -650,9 +657,13 @@ static bool rules_match(const struct pim_tz_blob *b, size_t i, bool exact)
 		return false;
 	if (!has_dst(b))
 		return true;
-	return b->bias + b->daylight_bias == t->bias + t->daylight_bias &&
-	       same_date(&b->standard_date, &t->standard_date, exact) &&
-	       same_date(&b->daylight_date, &t->daylight_date, exact);
+	if (b->bias + b->daylight_bias != t->bias + t->daylight_bias)
+		return false;
+	if (level == MATCH_HEMISPHERE)
+		return (b->daylight_date.month < b->standard_date.month) ==
+		       (t->daylight_date.month < t->standard_date.month);
+	return same_date(&b->standard_date, &t->standard_date, level == MATCH_EXACT) &&
+	       same_date(&b->daylight_date, &t->daylight_date, level == MATCH_EXACT);
 }
 
 static bool name_matches(const char *name, const struct win_zone *w, bool is_daylight)
@@ -722,19 +733,19 @@ const char *pim_tz_from_blob(const struct pim_tz_blob *blob)
 			const struct win_zone *w = win_zone_of_iana(name);
 
 			for (size_t i = 0; w != NULL && i < N_WIN_ZONES; i++) {
-				if (&win_zones[i] == w && rules_match(&b, i, false))
+				if (&win_zones[i] == w && rules_match(&b, i, MATCH_MONTHS))
 					return canonical_names[i];
 			}
 		}
 	}
-	/* 2. bias plus exact transition rules, 3. bias plus transition months */
-	for (int pass = 0; pass < 2; pass++) {
+	/* 2. bias plus transition rules, exact first, then looser */
+	for (int level = MATCH_EXACT; level <= MATCH_HEMISPHERE; level++) {
 		for (size_t i = 0; i < N_WIN_ZONES; i++) {
-			if (rules_match(&b, i, pass == 0))
+			if (rules_match(&b, i, (enum match_level)level))
 				return canonical_names[i];
 		}
 	}
-	/* 4. a zone without daylight saving that the table lacks: a fixed offset */
+	/* 3. a zone without daylight saving that the table lacks: a fixed offset */
 	if (!has_dst(&b))
 		return fixed_zone(b.bias + b.standard_bias);
 	return NULL;
