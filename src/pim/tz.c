@@ -527,16 +527,20 @@ static void zone_rules(icaltimezone *z, int year, struct pim_tz_blob *b)
 	size_t n = 0;
 	int prev = zone_offset(z, start);
 
-	for (int64_t t = start + 86400; t <= end && n < 4; t += 86400) {
+	/* weekly samples: offset changes of a zone are months apart (a change and its undoing
+	 * within one week would be missed; no zone does that) */
+	for (int64_t prev_t = start; prev_t < end && n < 4;) {
+		int64_t t = prev_t + 7 * 86400 < end ? prev_t + 7 * 86400 : end;
 		int off = zone_offset(z, t);
 
 		if (off != prev) {
-			changes[n] = find_change(z, t - 86400, t);
+			changes[n] = find_change(z, prev_t, t);
 			before[n] = prev;
 			after[n] = off;
 			n++;
 			prev = off;
 		}
+		prev_t = t;
 	}
 	memset(&b->standard_date, 0, sizeof(b->standard_date));
 	memset(&b->daylight_date, 0, sizeof(b->daylight_date));
@@ -704,6 +708,11 @@ static const char *fixed_zone(int32_t bias)
 	if (bias % 60 != 0 || bias < -14 * 60 || bias > 12 * 60)
 		return NULL;
 	return names[bias / 60 + 14];
+}
+
+void pim_tz_init(void)
+{
+	pthread_once(&table_once, table_init);
 }
 
 const char *pim_tz_from_blob(const struct pim_tz_blob *blob)

@@ -42,6 +42,10 @@ void pim_tz_blob_encode(const struct pim_tz_blob *blob, unsigned char out[PIM_TZ
  * when nothing matches (the caller then keeps a fixed-offset zone "Etc/GMT+N" or the blob). */
 const char *pim_tz_from_blob(const struct pim_tz_blob *blob);
 
+/* Computes the rules of the Windows zone table (about 0.1 s, once per process; the first
+ * pim_tz_from_blob does it otherwise). Optional: for the daemon's start-up. */
+void pim_tz_init(void);
+
 /* The blob of an IANA zone as of the given year's rules (for items created on the server:
  * imports). Windows names where the zone has one (else empty names, Q-CAL-7). 0 or -1. */
 int pim_tz_to_blob(const char *iana, int year, struct pim_tz_blob *blob_r);
