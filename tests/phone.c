@@ -1164,20 +1164,60 @@ void h_dev_start(struct h_env *env, struct h_device *dev)
 
 /* ---- Sync: the request ---- */
 
-/* Categories and Children hold one value per line; tasks:Recurrence "Name=value" lines. */
+/* Categories and Children hold one value per line; tasks:Recurrence, calendar:Recurrence
+ * and 16.x airsyncbase:Location "Name=value" lines; calendar:Attendees and Exceptions one
+ * Attendee / Exception per line as "Name=value" fields separated by tabs (a field of
+ * another code page as "Page:Name=value"; an Exception's Body is not kept). */
 static uint16_t list_child(uint16_t tag)
 {
 	switch (tag) {
 	case WBXML_Contacts_Categories: return WBXML_Contacts_Category;
 	case WBXML_Contacts_Children: return WBXML_Contacts_Child;
 	case WBXML_Tasks_Categories: return WBXML_Tasks_Category;
+	case WBXML_Calendar_Categories: return WBXML_Calendar_Category;
 	default: return 0;
 	}
 }
 
 static bool is_record(uint16_t tag)
 {
-	return tag == WBXML_Tasks_Recurrence;
+	return tag == WBXML_Tasks_Recurrence || tag == WBXML_Calendar_Recurrence ||
+	       tag == WBXML_AirSyncBase_Location;
+}
+
+/* The element of each line of a list of records (calendar:Attendees, Exceptions), or 0. */
+static uint16_t record_list_child(uint16_t tag)
+{
+	switch (tag) {
+	case WBXML_Calendar_Attendees: return WBXML_Calendar_Attendee;
+	case WBXML_Calendar_Exceptions: return WBXML_Calendar_Exception;
+	default: return 0;
+	}
+}
+
+/* Writes one "Name=value" field ("Page:Name=value" for another code page). */
+static void write_field(struct wbxml_writer *w, uint16_t parent, const char *s, const char *e)
+{
+	const char *eq = memchr(s, '=', (size_t)(e - s));
+	ck_assert_msg(eq != NULL, "record property without '=': %.*s", (int)(e - s), s);
+	char name[64], page[32];
+	ck_assert((size_t)(eq - s) < sizeof(name));
+	memcpy(name, s, (size_t)(eq - s));
+	name[eq - s] = '\0';
+	const char *colon = strchr(name, ':'), *tag_name = name;
+	if (colon != NULL) {
+		ck_assert((size_t)(colon - name) < sizeof(page));
+		memcpy(page, name, (size_t)(colon - name));
+		page[colon - name] = '\0';
+		tag_name = colon + 1;
+	} else {
+		snprintf(page, sizeof(page), "%s", wbxml_page_name(WBXML_TAG_PAGE(parent)));
+	}
+	uint16_t tag;
+	ck_assert_msg(wbxml_tag_lookup(page, tag_name, &tag) == 0, "unknown tag %s", name);
+	wbxml_start(w, tag);
+	wbxml_strn(w, eq + 1, (size_t)(e - eq - 1));
+	wbxml_end(w);
 }
 
 /* Writes "a\nb" lines of value, calling back per line. */
@@ -1188,23 +1228,22 @@ static void write_lines(struct wbxml_writer *w, const struct h_prop *p, uint16_t
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *e = nl != NULL ? nl : end;
-		if (child != 0) {
+		uint16_t record = record_list_child(p->tag);
+		if (record != 0) {
+			wbxml_start(w, record);
+			for (const char *f = s; f < e;) {
+				const char *tab = memchr(f, '\t', (size_t)(e - f));
+				const char *fe = tab != NULL ? tab : e;
+				write_field(w, p->tag, f, fe);
+				f = fe + 1;
+			}
+			wbxml_end(w);
+		} else if (child != 0) {
 			wbxml_start(w, child);
 			wbxml_strn(w, s, (size_t)(e - s));
 			wbxml_end(w);
 		} else {
-			const char *eq = memchr(s, '=', (size_t)(e - s));
-			ck_assert_msg(eq != NULL, "record property without '=': %.*s", (int)(e - s), s);
-			char name[64];
-			ck_assert((size_t)(eq - s) < sizeof(name));
-			memcpy(name, s, (size_t)(eq - s));
-			name[eq - s] = '\0';
-			uint16_t tag;
-			ck_assert_msg(wbxml_tag_lookup(wbxml_page_name(WBXML_TAG_PAGE(p->tag)), name, &tag) == 0,
-				      "unknown tag %s", name);
-			wbxml_start(w, tag);
-			wbxml_strn(w, eq + 1, (size_t)(e - eq - 1));
-			wbxml_end(w);
+			write_field(w, p->tag, s, e);
 		}
 		s = e + 1;
 	}
@@ -1218,7 +1257,9 @@ static void write_props(struct wbxml_writer *w, const struct h_prop *props, size
 		uint16_t child = list_child(p->tag);
 		if (p->tag == WBXML_AirSyncBase_Body) {
 			if (version == 25) {
-				wbxml_start(w, strcmp(cls, "Tasks") == 0 ? WBXML_Tasks_Body : WBXML_Contacts_Body);
+				wbxml_start(w, strcmp(cls, "Tasks") == 0 ? WBXML_Tasks_Body :
+					    strcmp(cls, "Calendar") == 0 ? WBXML_Calendar_Body :
+					    WBXML_Contacts_Body);
 				wbxml_strn(w, p->value, p->len);
 				wbxml_end(w);
 			} else {
@@ -1229,7 +1270,7 @@ static void write_props(struct wbxml_writer *w, const struct h_prop *props, size
 				wbxml_end(w);
 				wbxml_end(w);
 			}
-		} else if (child != 0 || is_record(p->tag)) {
+		} else if (child != 0 || is_record(p->tag) || record_list_child(p->tag) != 0) {
 			wbxml_start(w, p->tag);
 			write_lines(w, p, child);
 			wbxml_end(w);
@@ -1367,15 +1408,36 @@ static void appdata_props(pool *p, const struct wbxml_node *appdata, struct h_pr
 		buf v = BUF_INIT;
 		size_t len;
 		if (tag == WBXML_Contacts_BodySize || tag == WBXML_Contacts_BodyTruncated ||
-		    tag == WBXML_Tasks_BodySize || tag == WBXML_Tasks_BodyTruncated)
+		    tag == WBXML_Tasks_BodySize || tag == WBXML_Tasks_BodyTruncated ||
+		    tag == WBXML_Calendar_BodyTruncated)
 			continue;
 		if (tag == WBXML_AirSyncBase_Body) {
 			const char *t = node_text(p, wbxml_child(c, WBXML_AirSyncBase_Data), &len);
 			buf_append(&v, t, len);
-		} else if (tag == WBXML_Contacts_Body || tag == WBXML_Tasks_Body) {
+		} else if (tag == WBXML_Contacts_Body || tag == WBXML_Tasks_Body ||
+			   tag == WBXML_Calendar_Body) {
 			const char *t = node_text(p, c, &len);
 			buf_append(&v, t, len);
 			tag = WBXML_AirSyncBase_Body;
+		} else if (c->children != NULL && record_list_child(tag) != 0) {
+			for (const struct wbxml_node *k = c->children; k != NULL; k = k->next) {
+				if (v.len > 0)
+					buf_putc(&v, '\n');
+				bool first = true;
+				for (const struct wbxml_node *f = k->children; f != NULL; f = f->next) {
+					if (f->children != NULL)
+						continue;
+					const char *name = wbxml_tag_name(f->tag);
+					const char *t = node_text(p, f, &len);
+					if (!first)
+						buf_putc(&v, '\t');
+					first = false;
+					if (WBXML_TAG_PAGE(f->tag) != WBXML_TAG_PAGE(tag))
+						buf_printf(&v, "%s:", wbxml_page_name(WBXML_TAG_PAGE(f->tag)));
+					buf_printf(&v, "%s=", name != NULL ? name : "?");
+					buf_append(&v, t, len);
+				}
+			}
 		} else if (c->children != NULL) {
 			uint16_t child = list_child(tag);
 			for (const struct wbxml_node *k = c->children; k != NULL; k = k->next) {
