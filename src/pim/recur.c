@@ -10,7 +10,6 @@
 
 #include "pim/tz.h"
 
-#include <libical/ical.h>
 #include <string.h>
 
 #define DAY 86400
@@ -147,7 +146,7 @@ static int64_t clamped_day(int year, unsigned month, unsigned dom)
 struct walker {
 	const struct pim_recur_series *s;
 	const struct pim_recur *r;
-	icaltimezone *zone;          /* NULL: UTC */
+	const struct pim_tz_zone *zone;
 	int64_t d0;                  /* local day of the series start */
 	int y0;
 	unsigned m0;
@@ -159,35 +158,14 @@ struct walker {
 
 static int64_t local_to_utc(const struct walker *w, int64_t day, int tod)
 {
-	struct icaltimetype t = icaltime_null_time();
-	int y;
-	unsigned m, d;
-
-	if (w->zone == NULL)
-		return day * DAY + tod;
-	pim_tz_civil_from_days(day, &y, &m, &d);
-	t.year = y;
-	t.month = (int)m;
-	t.day = (int)d;
-	t.hour = tod / 3600;
-	t.minute = tod / 60 % 60;
-	t.second = tod % 60;
-	t.zone = w->zone;
-	return (int64_t)icaltime_as_timet_with_zone(t, w->zone);
+	return pim_tz_zone_to_utc(w->zone, day * DAY + tod);
 }
 
 /* Local day and seconds after midnight of a UTC instant. */
 static void utc_to_local(const struct walker *w, int64_t t, int64_t *day_r, int *tod_r)
 {
-	int64_t local = t;
+	int64_t local = t + pim_tz_zone_offset(w->zone, t);
 
-	if (w->zone != NULL) {
-		struct icaltimetype tt = icaltime_from_timet_with_zone(
-			(time_t)t, 0, icaltimezone_get_utc_timezone());
-		int is_daylight = 0;
-
-		local += icaltimezone_get_utc_offset_of_utc_time(w->zone, &tt, &is_daylight);
-	}
 	*day_r = floor_div(local, DAY);
 	*tod_r = (int)(local - *day_r * DAY);
 }
@@ -213,13 +191,10 @@ static int walker_init(struct walker *w, const struct pim_recur_series *s, const
 	}
 	w->s = s;
 	w->r = r;
-	if (s->zone != NULL && *s->zone != '\0' && strcmp(s->zone, "UTC") != 0 &&
-	    strcmp(s->zone, "Etc/UTC") != 0) {
-		w->zone = icaltimezone_get_builtin_timezone(s->zone);
-		if (w->zone == NULL) {
-			*error_r = "Recurrence: unknown time zone";
-			return -1;
-		}
+	w->zone = pim_tz_zone_get(s->zone);
+	if (w->zone == NULL) {
+		*error_r = "Recurrence: unknown time zone";
+		return -1;
 	}
 	utc_to_local(w, s->start_utc, &w->d0, &w->tod);
 	if (s->all_day) {

@@ -467,6 +467,19 @@ START_TEST(window_jump)
 		ck_assert_int_eq(lh, 9);
 	}
 
+	/* a window in the year 8000 (hostile or not): cheap, and still 09:00 local */
+	n = expand(&s, at("UTC", 8000, 7, 1, 0, 0), at("UTC", 8000, 8, 1, 0, 0), occ);
+	ck_assert_uint_ge(n, 1);
+	for (size_t i = 0; i < n; i++) {
+		int ly, lmo, ld, lh, lmi, ls;
+
+		ck_assert_int_eq(pim_tz_utc_to_local("America/New_York", occ[i].start_utc, &ly,
+						     &lmo, &ld, &lh, &lmi, &ls), 0);
+		ck_assert(ly == 8000 && lmo == 7 && lh == 9 && lmi == 0);
+		int64_t day = pim_tz_days_from_civil(ly, (unsigned)lmo, (unsigned)ld);
+		ck_assert_int_eq((day - pim_tz_days_from_civil(2001, 1, 2)) % 21, 0);
+	}
+
 	/* max_count stops an endless expansion */
 	size_t cnt = 0;
 	const char *error = NULL;

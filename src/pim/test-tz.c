@@ -355,7 +355,21 @@ START_TEST(dst_edges)
 	ck_assert_int_eq(t, 1717236000);
 	ck_assert_int_eq(pim_tz_local_to_utc("Pacific/Tongatapu", 2024, 6, 1, 0, 0, 0, &t), 0);
 	ck_assert_int_eq(t, 1717153200);
+	/* far future: summer time in July 9000 (through a proxy year, not libical's expansion
+	 * of 7,000 years of transitions), winter time in January, and back */
+	ck_assert_int_eq(pim_tz_local_to_utc("Europe/Amsterdam", 9000, 7, 1, 12, 0, 0, &t), 0);
+	ck_assert_int_eq(t, (pim_tz_days_from_civil(9000, 7, 1) * 86400) + 10 * 3600);
+	ck_assert_int_eq(pim_tz_utc_to_local("Europe/Amsterdam", t, &y, &mo, &d, &h, &mi, &s), 0);
+	ck_assert(y == 9000 && mo == 7 && d == 1 && h == 12);
+	ck_assert_int_eq(pim_tz_local_to_utc("Australia/Sydney", 9999, 1, 1, 12, 0, 0, &t), 0);
+	ck_assert_int_eq(t, (pim_tz_days_from_civil(9999, 1, 1) * 86400) + 1 * 3600);
+	/* the last Sunday of March 2100 (a century year that is not leap) is the change */
+	ck_assert_int_eq(pim_tz_local_to_utc("Europe/Amsterdam", 2100, 3, 28, 1, 0, 0, &t), 0);
+	ck_assert_int_eq(t, (pim_tz_days_from_civil(2100, 3, 28) * 86400));
+	ck_assert_int_eq(pim_tz_local_to_utc("Europe/Amsterdam", 2100, 3, 28, 4, 0, 0, &t), 0);
+	ck_assert_int_eq(t, (pim_tz_days_from_civil(2100, 3, 28) * 86400) + 2 * 3600);
 	/* bad input */
+	ck_assert_int_eq(pim_tz_utc_to_local("UTC", INT64_MAX, &y, &mo, &d, &h, &mi, &s), -1);
 	ck_assert_int_eq(pim_tz_local_to_utc("Mars/Olympus_Mons", 2024, 6, 1, 0, 0, 0, &t), -1);
 	ck_assert_int_eq(pim_tz_local_to_utc("UTC", 2023, 2, 29, 0, 0, 0, &t), -1);
 	ck_assert_int_eq(pim_tz_local_to_utc("UTC", 2024, 13, 1, 0, 0, 0, &t), -1);

@@ -4,6 +4,7 @@
 #include <libical/ical.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -472,11 +473,7 @@ void pim_tz_civil_from_days(int64_t z, int *y_r, unsigned *m_r, unsigned *d_r)
 /* UTC offset (seconds east) of zone at a UTC instant. */
 static int zone_offset(icaltimezone *z, int64_t t)
 {
-	struct icaltimetype tt = icaltime_from_timet_with_zone((time_t)t, 0,
-							       icaltimezone_get_utc_timezone());
-	int is_daylight = 0;
-
-	return icaltimezone_get_utc_offset_of_utc_time(z, &tt, &is_daylight);
+	return pim_tz_zone_offset((const struct pim_tz_zone *)z, t);
 }
 
 /* A transition instant as a Windows day-in-month rule: the local wall-clock time (in the
@@ -762,41 +759,125 @@ const char *pim_tz_from_blob(const struct pim_tz_blob *blob)
 
 /* ---- Conversions ---- */
 
+/* libical expands a zone's transitions up to the year asked for, which for a year like 9000
+ * costs seconds and megabytes (a hostile Until or start could ask for it). The Gregorian
+ * calendar has 14 kinds of year (weekday of January 1, leap or not) and zone rules no
+ * longer change after the tz data's last explicit transition (< 2069): a date after 2096
+ * is converted through the year of 2069-2096 of the same kind, shifted back. */
+#define PROXY_FIRST 2069
+#define PROXY_LAST 2096
+
+static unsigned weekday_of(int64_t days)
+{
+	return (unsigned)(((days % 7) + 11) % 7);
+}
+
+/* Seconds to add to an instant of year to land on the same calendar position of a
+ * proxy year (0 up to PROXY_LAST). */
+static int64_t proxy_shift(int year)
+{
+	int64_t jan1 = pim_tz_days_from_civil(year, 1, 1);
+
+	if (year <= PROXY_LAST)
+		return 0;
+	for (int y = PROXY_LAST; y >= PROXY_FIRST; y--) {
+		int64_t pjan1 = pim_tz_days_from_civil(y, 1, 1);
+
+		if (leap_year((unsigned)y) == leap_year((unsigned)year) &&
+		    weekday_of(pjan1) == weekday_of(jan1))
+			return (pjan1 - jan1) * 86400;
+	}
+	return 0;   /* not reached: 2069-2096 holds every kind of year */
+}
+
+static int year_of(int64_t t)
+{
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int y;
+	unsigned m, d;
+
+	pim_tz_civil_from_days(days, &y, &m, &d);
+	return y;
+}
+
+const struct pim_tz_zone *pim_tz_zone_get(const char *iana)
+{
+	return (const struct pim_tz_zone *)builtin_zone(iana);
+}
+
+int pim_tz_zone_offset(const struct pim_tz_zone *zone, int64_t utc)
+{
+	icaltimezone *z = (icaltimezone *)(uintptr_t)zone;
+	int64_t shift;
+	struct icaltimetype tt;
+	int is_daylight = 0;
+
+	if (z == icaltimezone_get_utc_timezone())
+		return 0;
+	shift = proxy_shift(year_of(utc));
+	tt = icaltime_from_timet_with_zone((time_t)(utc + shift), 0,
+					   icaltimezone_get_utc_timezone());
+	return icaltimezone_get_utc_offset_of_utc_time(z, &tt, &is_daylight);
+}
+
+int64_t pim_tz_zone_to_utc(const struct pim_tz_zone *zone, int64_t local)
+{
+	icaltimezone *z = (icaltimezone *)(uintptr_t)zone;
+	int64_t days, shift, secs;
+	struct icaltimetype t = icaltime_null_time();
+	int y;
+	unsigned m, d;
+
+	if (z == icaltimezone_get_utc_timezone())
+		return local;
+	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	shift = proxy_shift(year_of(local));
+	pim_tz_civil_from_days(days + shift / 86400, &y, &m, &d);
+	secs = local - days * 86400;
+	t.year = y;
+	t.month = (int)m;
+	t.day = (int)d;
+	t.hour = (int)(secs / 3600);
+	t.minute = (int)(secs / 60 % 60);
+	t.second = (int)(secs % 60);
+	t.zone = z;
+	return (int64_t)icaltime_as_timet_with_zone(t, z) - shift;
+}
+
 int pim_tz_local_to_utc(const char *iana, int year, int month, int day, int hour, int minute,
 			int second, int64_t *utc_r)
 {
-	icaltimezone *z = builtin_zone(iana);
-	struct icaltimetype t = icaltime_null_time();
+	const struct pim_tz_zone *z = pim_tz_zone_get(iana);
 
 	if (z == NULL || year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 ||
 	    day > (int)month_days((unsigned)year, (unsigned)month) || hour < 0 || hour > 23 ||
-	    minute < 0 || minute > 59 || second < 0 || second > 60)
+	    minute < 0 || minute > 59 || second < 0 || second > 59)
 		return -1;
-	t.year = year;
-	t.month = month;
-	t.day = day;
-	t.hour = hour;
-	t.minute = minute;
-	t.second = second;
-	t.zone = z;
-	*utc_r = (int64_t)icaltime_as_timet_with_zone(t, z);
+	*utc_r = pim_tz_zone_to_utc(z, pim_tz_days_from_civil(year, (unsigned)month,
+							      (unsigned)day) * 86400 +
+					       hour * 3600 + minute * 60 + second);
 	return 0;
 }
 
 int pim_tz_utc_to_local(const char *iana, int64_t utc, int *year_r, int *month_r, int *day_r,
 			int *hour_r, int *minute_r, int *second_r)
 {
-	icaltimezone *z = builtin_zone(iana);
-	struct icaltimetype t;
+	const struct pim_tz_zone *z = pim_tz_zone_get(iana);
+	int64_t local, days, secs;
+	unsigned m, d;
 
-	if (z == NULL)
+	/* years 1-9999 */
+	if (z == NULL || utc < INT64_C(-62135596800) + 86400 ||
+	    utc > INT64_C(253402300799) - 86400)
 		return -1;
-	t = icaltime_from_timet_with_zone((time_t)utc, 0, z);
-	*year_r = t.year;
-	*month_r = t.month;
-	*day_r = t.day;
-	*hour_r = t.hour;
-	*minute_r = t.minute;
-	*second_r = t.second;
+	local = utc + pim_tz_zone_offset(z, utc);
+	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	secs = local - days * 86400;
+	pim_tz_civil_from_days(days, year_r, &m, &d);
+	*month_r = (int)m;
+	*day_r = (int)d;
+	*hour_r = (int)(secs / 3600);
+	*minute_r = (int)(secs / 60 % 60);
+	*second_r = (int)(secs % 60);
 	return 0;
 }

@@ -57,6 +57,18 @@ int pim_tz_local_to_utc(const char *iana, int year, int month, int day, int hour
 int pim_tz_utc_to_local(const char *iana, int64_t utc, int *year_r, int *month_r, int *day_r,
 			int *hour_r, int *minute_r, int *second_r);
 
+/* A zone resolved once for many conversions (recurrence expansion): NULL for an unknown
+ * name; NULL, "" and "UTC" give UTC. Static (libical's built-in zones live as long as the
+ * process). Times far in the future (after 2096) are converted through a year of the same
+ * calendar before 2097 (rules no longer change by then) so that hostile dates cost nothing. */
+struct pim_tz_zone;
+const struct pim_tz_zone *pim_tz_zone_get(const char *iana);
+/* Offset (seconds east of UTC) in force at a UTC instant. */
+int pim_tz_zone_offset(const struct pim_tz_zone *zone, int64_t utc);
+/* UTC of a local wall-clock time given as seconds since 1970-01-01 00:00 local (gaps and
+ * repeats as libical resolves them). */
+int64_t pim_tz_zone_to_utc(const struct pim_tz_zone *zone, int64_t local);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back (for recur.c and the
  * converters: plain calendar arithmetic without a zone). */
 int64_t pim_tz_days_from_civil(int64_t year, unsigned month, unsigned day);
