@@ -524,15 +524,19 @@ int pim_recur_last_end(const struct pim_recur_series *s, int64_t *end_r, const c
 	if (s->recur->occurrences != 0) {
 		walk(&w, 0, last_step, &l);
 	} else {
-		/* the walk stops at Until by itself: start it a couple of periods before */
+		/* the walk stops at Until by itself: start it a few periods before, further
+		 * back while those periods hold no occurrence (sparse daily masks) */
 		int64_t uday = w.until_day != INT64_MIN ? w.until_day :
 			       floor_div(w.until, DAY) + 1;
-		int64_t k = period_at(&w, uday);
+		int64_t k_until = period_at(&w, uday);
 
-		k = k > 2 ? k - 2 : 0;
-		walk(&w, k, last_step, &l);
-		if (!l.found && k > 0)
-			walk(&w, 0, last_step, &l);
+		for (int64_t back = 2;; back *= 8) {
+			int64_t k = k_until > back ? k_until - back : 0;
+
+			walk(&w, k, last_step, &l);
+			if (l.found || k == 0)
+				break;
+		}
 	}
 	end = s->start_utc + s->duration_s;
 	if (s->all_day)

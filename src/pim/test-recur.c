@@ -556,6 +556,15 @@ START_TEST(last_end)
 	r.until_utc = at("Europe/Amsterdam", 2031, 6, 15, 12, 0);
 	ck_assert_int_eq(pim_recur_last_end(&s, &end, &error), 0);
 	ck_assert_int_eq(end, at("Europe/Amsterdam", 2031, 6, 12, 10, 0));
+	/* a daily series on Mondays only (a sparse mask) with Until: the Monday before */
+	struct pim_recur m = recur(PIM_RECUR_DAILY, 1);
+	m.day_of_week = PIM_RECUR_MONDAY;
+	m.has_until = true;
+	m.until_utc = at("Europe/Amsterdam", 2031, 6, 15, 12, 0);
+	struct pim_recur_series ms = series(&m, "Europe/Amsterdam",
+					    at("Europe/Amsterdam", 2004, 1, 5, 9, 0), 3600);
+	ck_assert_int_eq(pim_recur_last_end(&ms, &end, &error), 0);
+	ck_assert_int_eq(end, at("Europe/Amsterdam", 2031, 6, 9, 10, 0));
 	/* Until before the first occurrence: the series' own end */
 	r.until_utc = at("Europe/Amsterdam", 2019, 1, 1, 0, 0);
 	ck_assert_int_eq(pim_recur_last_end(&s, &end, &error), 0);
