@@ -29,17 +29,25 @@ struct pim_tz_blob {
 	int32_t daylight_bias;
 };
 
-/* Decodes the 172 bytes (after base64). Returns 0, or -1 with *error_r for a wrong length
- * or impossible fields (month > 12, day > 5, day_of_week > 6, hour > 23, bias beyond
- * +-24 h); a malformed blob is the client's error (Sync Status 6). */
+/* Decodes the 172 bytes (after base64). Returns 0, or -1 with *error_r (blob_r untouched)
+ * for a wrong length or impossible fields (month > 12, day 0 or > 5 in a rule (year 0) or
+ * not in the month for an absolute date (year != 0), day_of_week > 6, hour > 23, minute or
+ * second > 59, ms > 999, a bias beyond +-24 h); a malformed blob is the client's error
+ * (Sync Status 6). Names are not checked (free UTF-16 text, NUL not required). Every
+ * blob that decodes encodes back to the same 172 bytes. */
 int pim_tz_blob_decode(const void *data, size_t len, struct pim_tz_blob *blob_r,
 		       const char **error_r);
 void pim_tz_blob_encode(const struct pim_tz_blob *blob, unsigned char out[PIM_TZ_BLOB_SIZE]);
 
-/* The IANA zone ("Europe/Amsterdam") a blob means: its names through a Windows -> IANA
- * table first, then bias plus transition rules (never bias alone, Q-CAL-7); a blob without
- * transition dates is a zone without daylight saving. Returns a static string, or NULL
- * when nothing matches (the caller then keeps a fixed-offset zone "Etc/GMT+N" or the blob). */
+/* The IANA zone ("Europe/Berlin") a blob means: its names (Windows key or display names,
+ * or an IANA name) through a table of ~115 Windows zones first, accepted when the offsets
+ * and the presence of DST agree; then bias plus transition rules against the table's zones
+ * as of the current year (exact rules, then same transition months, then DST in the same
+ * season; never bias alone, Q-CAL-7), the table's first zone of equal rules winning (the
+ * canonical CLDR zone: W. Europe -> Europe/Berlin); a blob without transition dates is a
+ * zone without daylight saving; one the table lacks with a whole-hour offset gives
+ * "Etc/GMT+N". Returns a static string, or NULL when nothing matches (a DST blob with
+ * unknown rules, or a fractional offset: the caller keeps the blob, or a fixed offset). */
 const char *pim_tz_from_blob(const struct pim_tz_blob *blob);
 
 /* Computes the rules of the Windows zone table (about 0.1 s, once per process; the first
