@@ -191,7 +191,7 @@ int pim_freebusy(struct store *store, pool *p, int64_t user_id, int64_t from, in
 			pool *page = pool_new(0);
 			struct store_item *items;
 			size_t n;
-			if (store_items_list(store, page, folders[f].id, after, FB_PAGE, false, &items,
+			if (store_items_list(store, page, folders[f].id, after, FB_PAGE, true, &items,
 					     &n, error_r) != STORE_OK) {
 				*error_r = pool_strdup(p, *error_r);
 				pool_free(&page);
@@ -199,15 +199,12 @@ int pim_freebusy(struct store *store, pool *p, int64_t user_id, int64_t from, in
 			}
 			for (size_t i = 0; i < n; i++) {
 				const struct store_item *it = &items[i];
-				struct store_item full;
 				after = it->id;
 				/* filter_start/end: the span of the whole series (0, 0: unknown). */
 				bool known = it->filter_start != 0 || it->filter_end != 0;
 				if (known && (it->filter_start >= to || it->filter_end < from))
 					continue;
-				if (store_item_get(store, page, user_id, it->server_id, true, &full,
-						   error_r) != STORE_OK ||
-				    fb_item(page, &full, from, to, &list) < 0)
+				if (fb_item(page, it, from, to, &list) < 0)
 					skipped++;
 			}
 			pool_free(&page);

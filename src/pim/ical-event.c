@@ -127,19 +127,42 @@ static bool node_uint(const struct wbxml_node *parent, uint16_t tag, uint64_t ma
 	return s != NULL && str_to_uint64(s, max, value_r) == 0;
 }
 
+/* Blobs seen last and their zones: matching a blob's rules against the zone table is most
+ * of the cost of free/busy, and a calendar uses few zones (per thread: easd's are many). */
+#define ZONE_CACHE_SIZE 8
+#define ZONE_CACHE_KEY 240
+static _Thread_local struct {
+	char b64[ZONE_CACHE_KEY];
+	const char *zone;
+} zone_cache[ZONE_CACHE_SIZE];
+static _Thread_local unsigned zone_cache_next;
+
 /* The IANA zone of a stored Timezone (base64 blob); "UTC" when it matches none. */
 static const char *blob_zone(pool *p, const char *b64)
 {
 	buf raw = BUF_INIT;
 	struct pim_tz_blob blob;
 	const char *error, *zone = NULL;
+	size_t len = b64 != NULL ? strlen(b64) : 0;
 
-	if (b64 != NULL && base64_decode(&raw, b64, strlen(b64), &error) == 0 &&
+	if (b64 == NULL)
+		return "UTC";
+	for (size_t i = 0; len < ZONE_CACHE_KEY && i < ZONE_CACHE_SIZE; i++) {
+		if (zone_cache[i].zone != NULL && strcmp(zone_cache[i].b64, b64) == 0)
+			return zone_cache[i].zone;
+	}
+	if (base64_decode(&raw, b64, len, &error) == 0 &&
 	    pim_tz_blob_decode(raw.data, raw.len, &blob, &error) == 0)
 		zone = pim_tz_from_blob(&blob);
 	buf_free(&raw);
 	(void)p;
-	return zone != NULL && iana_name(zone) != NULL ? iana_name(zone) : "UTC";
+	zone = zone != NULL && iana_name(zone) != NULL ? iana_name(zone) : "UTC";
+	if (len < ZONE_CACHE_KEY) {
+		unsigned slot = zone_cache_next++ % ZONE_CACHE_SIZE;
+		memcpy(zone_cache[slot].b64, b64, len + 1);
+		zone_cache[slot].zone = zone;
+	}
+	return zone;
 }
 
 static void recur_read(const struct wbxml_node *rec, struct pim_recur *r)
