@@ -592,6 +592,45 @@ START_TEST(test_device_resync)
 }
 END_TEST
 
+/* Windowing with lost answers: every other window's answer is lost and asked again; each
+ * contact arrives exactly once. */
+START_TEST(test_window_with_losses)
+{
+	struct h_device a;
+	struct h_sync_result r, again;
+
+	start_server();
+	import("Paged", 110);
+	phone(&a, "PHONEA0001", versions[_i]);
+	const char *c = contacts_of(&a);
+	h_dev_collection(&a, c)->window_size = 25;
+	sync_ok(&a, c, 0, &r);   /* SyncKey 0 */
+	h_sync_result_free(&r);
+	bool more = true;
+	unsigned rounds = 0, adds = 0;
+	while (more) {
+		ck_assert_msg(++rounds < 40, "no end");
+		if (rounds % 2 == 1) {
+			h_dev_sync(h_env, &a, c, H_SYNC_LOSE, &r);
+			sync_ok(&a, c, 0, &again);
+			ck_assert_msg(strcmp(r.summary, again.summary) == 0, "window %u differs:\n%s\n%s",
+				      rounds, r.summary, again.summary);
+			h_sync_result_free(&r);
+			r = again;
+		} else {
+			sync_ok(&a, c, 0, &r);
+		}
+		adds += r.coll[0].adds;
+		more = r.coll[0].more_available;
+		h_sync_result_free(&r);
+	}
+	ck_assert_int_eq(adds, 110);
+	ck_assert_int_eq(h_dev_count(&a, c), 110);
+	h_dev_assert_unique(&a, c);
+	h_device_free(&a);
+}
+END_TEST
+
 static Suite *sync_suite(void)
 {
 	Suite *s = suite_create("e2e-sync");
@@ -605,6 +644,7 @@ static Suite *sync_suite(void)
 	tcase_add_loop_test(tc, test_ghosted_properties, 0, 4);
 	tcase_add_loop_test(tc, test_hostile_picture, 0, 4);
 	tcase_add_loop_test(tc, test_device_resync, 0, 4);
+	tcase_add_loop_test(tc, test_window_with_losses, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,7 +6,16 @@
  *   Sync Add). easd treats a missing ApplicationData like an empty one (sync-engine.c, the
  *   `&empty` fallback of the Add) and stores an empty contact with Status 1. Q-PARSE-1 asks
  *   for tolerance of an *empty* <ApplicationData/> (Nexus 5), not of a missing one. Expected:
- *   the Add is refused (Status 6 in its Responses entry, or 4), nothing is written. */
+ *   the Add is refused (Status 6 in its Responses entry, or 4), nothing is written.
+ * - test_retry_changes_deletes: the retry rule (issue 5 point 4, Q-SYNC-1: "a client that
+ *   sends SyncKey N again gets an equivalent response") for Change and Delete. A phone
+ *   sends Change(X) and Delete(Y) with key N, loses the answer (which had neither
+ *   Responses nor Commands), sends the same request with N again. easd answers the retry
+ *   with Response Change X Status 7 plus X as a server Change (with Conflict 1 or no
+ *   Conflict: the phone's own first write is taken for another writer's), and Response
+ *   Delete Y Status 8 (whatever Conflict says). Expected: the same answer as the lost one
+ *   (Status 1 or no Responses entry, nothing sent back), as the ClientId memory does for
+ *   Adds. */
 #include "harness.h"
 #include "db.h"
 
@@ -77,12 +86,62 @@ START_TEST(test_add_without_appdata)
 }
 END_TEST
 
+/* See the top of the file. */
+START_TEST(test_retry_changes_deletes)
+{
+	struct h_device a, b;
+	struct h_sync_result lost, retry, r;
+
+	h_add_context(h_env, "ox.io", true);
+	h_add_user(h_env, LOGIN, PASSWORD);
+	h_easctl_ok(h_env, NULL, "contacts", "import", LOGIN, h_write_vcards(h_env, "b.vcf", "Base", 3),
+		    NULL);
+	h_easd_start(h_env, NULL);
+	h_device_init(&a, LOGIN, PASSWORD);
+	a.device_id = "PHONEA0001";
+	a.version = versions[_i];
+	h_dev_start(h_env, &a);
+	h_device_init(&b, LOGIN, PASSWORD);
+	b.device_id = "PHONEB0002";
+	b.version = versions[_i];
+	h_dev_start(h_env, &b);
+	const char *c = h_dev_folder_of_type(&a, 9);
+	h_dev_sync_all(h_env, &a, c, NULL);
+	h_dev_sync_all(h_env, &b, c, NULL);
+	char *x = strdup(h_dev_find(&a, c, WBXML_Contacts_FileAs, "Base 1")->server_id);
+	char *y = strdup(h_dev_find(&a, c, WBXML_Contacts_FileAs, "Base 2")->server_id);
+
+	h_dev_change(&a, c, x, WBXML_Contacts_JobTitle, "Retried", 0);
+	h_dev_delete(&a, c, y);
+	h_dev_sync(h_env, &a, c, H_SYNC_LOSE, &lost);
+	h_dev_sync(h_env, &a, c, 0, &retry);
+	ck_assert_msg(strcmp(lost.summary, retry.summary) == 0,
+		      "the retried answer differs (%s):\nlost:\n%sretry:\n%s", a.version, lost.summary,
+		      retry.summary);
+	h_sync_result_free(&lost);
+	h_sync_result_free(&retry);
+	h_dev_sync(h_env, &a, c, 0, &r);
+	ck_assert(r.empty || r.coll[0].commands == 0);
+	h_sync_result_free(&r);
+	ck_assert_str_eq(h_item_prop(h_dev_item(&a, c, x), WBXML_Contacts_JobTitle), "Retried");
+	h_dev_sync(h_env, &b, c, 0, &r);
+	ck_assert_int_eq(r.coll[0].changes, 1);
+	ck_assert_int_eq(r.coll[0].deletes, 1);
+	h_sync_result_free(&r);
+	free(x);
+	free(y);
+	h_device_free(&a);
+	h_device_free(&b);
+}
+END_TEST
+
 static Suite *pending_suite(void)
 {
 	Suite *s = suite_create("e2e-sync-pending");
 	TCase *tc = h_tcase_new("pending");
 
 	tcase_add_loop_test(tc, test_add_without_appdata, 0, 4);
+	tcase_add_loop_test(tc, test_retry_changes_deletes, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
