@@ -85,6 +85,7 @@ static void fuzz_recur(const uint8_t *p, size_t size)
 	struct pim_recur_series s;
 	struct pim_recur_exception ex[2];
 	struct check_ctx c;
+	struct pim_tz_blob blob;
 	const char *error = NULL;
 	int64_t last = 0, t = 0;
 
@@ -116,6 +117,13 @@ static void fuzz_recur(const uint8_t *p, size_t size)
 	}
 	s.exceptions = ex;
 	s.exception_count = 2;
+	/* a client's blob instead of a zone, when the rest holds one that decodes */
+	if (*s.zone == '\0' && end - p >= PIM_TZ_BLOB_SIZE &&
+	    pim_tz_blob_decode(p, PIM_TZ_BLOB_SIZE, &blob, &error) == 0) {
+		s.zone = NULL;
+		s.blob = &blob;
+		p += PIM_TZ_BLOB_SIZE;
+	}
 	c.from = (int64_t)(int32_t)take(&p, end, 4) * 2;
 	c.to = c.from + (int64_t)take(&p, end, 3) * 8;
 	c.last_start = INT64_MIN;

@@ -147,6 +147,7 @@ struct walker {
 	const struct pim_recur_series *s;
 	const struct pim_recur *r;
 	const struct pim_tz_zone *zone;
+	const struct pim_tz_blob *blob;  /* instead of zone when set */
 	int64_t d0;                  /* local day of the series start */
 	int y0;
 	unsigned m0;
@@ -158,13 +159,16 @@ struct walker {
 
 static int64_t local_to_utc(const struct walker *w, int64_t day, int tod)
 {
+	if (w->blob != NULL)
+		return pim_tz_blob_to_utc(w->blob, day * DAY + tod);
 	return pim_tz_zone_to_utc(w->zone, day * DAY + tod);
 }
 
 /* Local day and seconds after midnight of a UTC instant. */
 static void utc_to_local(const struct walker *w, int64_t t, int64_t *day_r, int *tod_r)
 {
-	int64_t local = t + pim_tz_zone_offset(w->zone, t);
+	int64_t local = t + (w->blob != NULL ? pim_tz_blob_offset(w->blob, t) :
+					       pim_tz_zone_offset(w->zone, t));
 
 	*day_r = floor_div(local, DAY);
 	*tod_r = (int)(local - *day_r * DAY);
@@ -191,6 +195,7 @@ static int walker_init(struct walker *w, const struct pim_recur_series *s, const
 	}
 	w->s = s;
 	w->r = r;
+	w->blob = s->zone == NULL ? s->blob : NULL;
 	w->zone = pim_tz_zone_get(s->zone);
 	if (w->zone == NULL) {
 		*error_r = "Recurrence: unknown time zone";

@@ -63,12 +63,17 @@ struct pim_recur_exception {
 	int64_t start_utc, end_utc;   /* !deleted: the occurrence's own (moved) start and end */
 };
 
-/* A recurring appointment: what expansion needs. zone NULL or "" means UTC. For an all-day
+struct pim_tz_blob;
+
+/* A recurring appointment: what expansion needs. zone NULL or "" means UTC, unless blob is
+ * given: a zone NULL with a blob expands by the blob's own rules (an EAS TimeZone that
+ * pim_tz_from_blob maps to no IANA zone; the blob must have decoded). For an all-day
  * series start_utc is local midnight in zone of the first day and occurrences start at local
  * midnight of their dates, lasting duration_s rounded to whole days. */
 struct pim_recur_series {
 	const struct pim_recur *recur;
 	const char *zone;             /* IANA name; an unknown name is an error */
+	const struct pim_tz_blob *blob;  /* with zone NULL: the client's TimeZone */
 	int64_t start_utc;            /* StartTime of the series (its first occurrence) */
 	int64_t duration_s;           /* EndTime - StartTime, >= 0 */
 	bool all_day;

@@ -342,6 +342,36 @@ START_TEST(dst_keeps_wall_clock)
 }
 END_TEST
 
+START_TEST(blob_zone)
+{
+	/* a client zone with rules the table lacks (US rules before 2007: first Sunday of April
+	 * to last Sunday of October): expanded by the blob's own rules, still 09:00 local */
+	struct pim_tz_blob b;
+	struct pim_recur r = recur(PIM_RECUR_WEEKLY, 1);
+	struct pim_occurrence occ[MAXOCC];
+
+	memset(&b, 0, sizeof(b));
+	b.bias = 300;
+	b.standard_date = (struct pim_systemtime){ 0, 10, 0, 5, 2, 0, 0, 0 };
+	b.daylight_date = (struct pim_systemtime){ 0, 4, 0, 1, 2, 0, 0, 0 };
+	b.daylight_bias = -60;
+	r.day_of_week = PIM_RECUR_MONDAY;
+	/* Monday 2024-03-25 09:00 EST = 14:00Z */
+	int64_t start = at("UTC", 2024, 3, 25, 14, 0);
+	struct pim_recur_series s = series(&r, NULL, start, 3600);
+	s.blob = &b;
+	size_t n = expand(&s, start, start + 3 * 7 * 86400 - 7200, occ);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(occ[0].start_utc, at("UTC", 2024, 3, 25, 14, 0));
+	ck_assert_int_eq(occ[1].start_utc, at("UTC", 2024, 4, 1, 14, 0));   /* still EST */
+	ck_assert_int_eq(occ[2].start_utc, at("UTC", 2024, 4, 8, 13, 0));   /* EDT */
+	/* a zone name wins over the blob */
+	s.zone = "UTC";
+	n = expand(&s, start, start + 3 * 7 * 86400 - 7200, occ);
+	ck_assert_int_eq(occ[2].start_utc, at("UTC", 2024, 4, 8, 14, 0));
+}
+END_TEST
+
 START_TEST(all_day_far_zones)
 {
 	/* an all-day weekly series in UTC-10 and UTC+13: local midnight to local midnight */
@@ -738,6 +768,7 @@ int main(void)
 	tcase_add_test(tc, type6_yearly_nth);
 	tcase_add_test(tc, dst_keeps_wall_clock);
 	tcase_add_test(tc, all_day_far_zones);
+	tcase_add_test(tc, blob_zone);
 	tcase_add_test(tc, until_and_occurrences);
 	tcase_add_test(tc, window_jump);
 	tcase_add_test(tc, exceptions);

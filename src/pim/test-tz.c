@@ -377,6 +377,63 @@ START_TEST(dst_edges)
 }
 END_TEST
 
+/* A blob's own rules give the offsets libical gives for its zone, every 3 hours over four
+ * years, DST edges included. */
+static void blob_agrees(const struct client_zone *z)
+{
+	unsigned char raw[PIM_TZ_BLOB_SIZE];
+	struct pim_tz_blob b;
+	const struct pim_tz_zone *zone = pim_tz_zone_get(z->iana);
+	int64_t from = pim_tz_days_from_civil(2024, 1, 1) * 86400;
+	int64_t to = pim_tz_days_from_civil(2028, 1, 1) * 86400;
+
+	ck_assert_ptr_nonnull(zone);
+	mkblob(raw, z->bias, NULL, z->sd, NULL, z->dd, z->dbias);
+	b = decode(raw);
+	for (int64_t t = from; t < to; t += 3 * 3600)
+		ck_assert_msg(pim_tz_blob_offset(&b, t) == pim_tz_zone_offset(zone, t),
+			      "%s at %lld", z->iana, (long long)t);
+	/* and at the exact changes of 2025 */
+	for (int64_t t = pim_tz_days_from_civil(2025, 1, 1) * 86400;
+	     t < pim_tz_days_from_civil(2026, 1, 1) * 86400; t += 900)
+		ck_assert_msg(pim_tz_blob_offset(&b, t) == pim_tz_zone_offset(zone, t),
+			      "%s at %lld", z->iana, (long long)t);
+}
+
+START_TEST(blob_rules)
+{
+	for (size_t i = 0; i < N_ZONES; i++)
+		blob_agrees(&zones[i]);
+
+	/* local -> UTC by the W. Europe blob: a skipped hour in standard time, a repeated one
+	 * in daylight time, ordinary times both sides */
+	unsigned char raw[PIM_TZ_BLOB_SIZE];
+	mkblob(raw, zones[0].bias, NULL, zones[0].sd, NULL, zones[0].dd, zones[0].dbias);
+	struct pim_tz_blob b = decode(raw);
+	int64_t mar31 = pim_tz_days_from_civil(2024, 3, 31) * 86400;
+	int64_t oct27 = pim_tz_days_from_civil(2024, 10, 27) * 86400;
+	ck_assert_int_eq(pim_tz_blob_to_utc(&b, mar31 + 2 * 3600 + 1800), mar31 + 3600 + 1800);
+	ck_assert_int_eq(pim_tz_blob_to_utc(&b, mar31 + 9 * 3600), mar31 + 7 * 3600);
+	ck_assert_int_eq(pim_tz_blob_to_utc(&b, oct27 + 2 * 3600 + 1800), oct27 + 1800);
+	ck_assert_int_eq(pim_tz_blob_to_utc(&b, oct27 + 9 * 3600), oct27 + 8 * 3600);
+	/* an absolute-date blob behaves as its rule */
+	memset(raw, 0, sizeof(raw));
+	w32(raw, -60);
+	w16(raw + 68, 2024);
+	w16(raw + 70, 10);
+	w16(raw + 74, 27);
+	w16(raw + 76, 3);
+	w16(raw + 152, 2024);
+	w16(raw + 154, 3);
+	w16(raw + 158, 31);
+	w16(raw + 160, 2);
+	w32(raw + 168, -60);
+	b = decode(raw);
+	ck_assert_int_eq(pim_tz_blob_offset(&b, pim_tz_days_from_civil(2026, 7, 1) * 86400), 7200);
+	ck_assert_int_eq(pim_tz_blob_offset(&b, pim_tz_days_from_civil(2026, 12, 1) * 86400), 3600);
+}
+END_TEST
+
 /* Decoding fails with an error and leaves the output alone. */
 static void hostile(const unsigned char *raw, size_t len)
 {
@@ -457,6 +514,7 @@ int main(void)
 	tcase_add_test(tc, to_blob_zones);
 	tcase_add_test(tc, dst_edges);
 	tcase_add_test(tc, hostile_blobs);
+	tcase_add_test(tc, blob_rules);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

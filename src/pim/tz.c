@@ -800,6 +800,62 @@ static int year_of(int64_t t)
 	return y;
 }
 
+/* ---- Conversions by a blob's own rules ---- */
+
+/* Local midnight-relative seconds (days since 1970 * 86400 + time) of a rule's transition
+ * in year: the week-th day_of_week of the month (5 = last) at the rule's time. */
+static int64_t rule_local(const struct pim_systemtime *st, int year)
+{
+	int64_t first = pim_tz_days_from_civil(year, st->month, 1);
+	unsigned n = month_days((unsigned)year, st->month);
+	int64_t day = first + (int64_t)((st->day_of_week + 7 - weekday_of(first)) % 7);
+
+	day += 7 * (int64_t)(st->day - 1);
+	while (day >= first + n)
+		day -= 7;
+	return day * 86400 + st->hour * 3600 + st->minute * 60 + st->second;
+}
+
+/* The blob's standard and daylight offsets (seconds east). */
+static void blob_offsets(const struct pim_tz_blob *b, int *std_r, int *dst_r)
+{
+	*std_r = -(b->bias + b->standard_bias) * 60;
+	*dst_r = -(b->bias + b->daylight_bias) * 60;
+}
+
+int pim_tz_blob_offset(const struct pim_tz_blob *blob, int64_t utc)
+{
+	struct pim_tz_blob b = *blob;
+	int std, dst, year;
+	int64_t on, off;
+
+	blob_offsets(&b, &std, &dst);
+	if (!has_dst(&b))
+		return std;
+	absolute_to_rule(&b.standard_date);
+	absolute_to_rule(&b.daylight_date);
+	year = year_of(utc + std);
+	if (year < 1 || year > 9999)
+		return std;
+	/* DaylightDate is a wall-clock time in standard time, StandardDate in daylight time */
+	on = rule_local(&b.daylight_date, year) - std;
+	off = rule_local(&b.standard_date, year) - dst;
+	if (on < off)
+		return utc >= on && utc < off ? dst : std;
+	return utc >= off && utc < on ? std : dst;   /* southern hemisphere */
+}
+
+int64_t pim_tz_blob_to_utc(const struct pim_tz_blob *blob, int64_t local)
+{
+	int std, dst;
+
+	blob_offsets(blob, &std, &dst);
+	/* daylight first: a repeated hour is taken in daylight time (the earlier instant) */
+	if (pim_tz_blob_offset(blob, local - dst) == dst)
+		return local - dst;
+	return local - std;   /* standard time, or a skipped hour taken in standard time */
+}
+
 const struct pim_tz_zone *pim_tz_zone_get(const char *iana)
 {
 	return (const struct pim_tz_zone *)builtin_zone(iana);

@@ -77,6 +77,13 @@ int pim_tz_zone_offset(const struct pim_tz_zone *zone, int64_t utc);
  * repeats as libical resolves them). */
 int64_t pim_tz_zone_to_utc(const struct pim_tz_zone *zone, int64_t local);
 
+/* Conversions by a blob's own rules (Windows semantics: the same rules every year), for
+ * blobs pim_tz_from_blob maps to no zone: the offset (seconds east) at a UTC instant, and
+ * the UTC of local wall-clock seconds since 1970 (a repeated hour in daylight time, a
+ * skipped one in standard time). The blob must have decoded. */
+int pim_tz_blob_offset(const struct pim_tz_blob *blob, int64_t utc);
+int64_t pim_tz_blob_to_utc(const struct pim_tz_blob *blob, int64_t local);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back (for recur.c and the
  * converters: plain calendar arithmetic without a zone). */
 int64_t pim_tz_days_from_civil(int64_t year, unsigned month, unsigned day);
