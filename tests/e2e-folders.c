@@ -215,6 +215,18 @@ START_TEST(test_lost_answers)
 	ck_assert_ptr_nonnull(h_dev_folder_named(&a, "From B"));
 	folder_sync_ok(&a, &fr);
 	ck_assert_int_eq(fr.adds + fr.updates + fr.deletes, 0);
+	/* A lost FolderCreate answer followed by a FolderSync with the old key (not a retry):
+	 * the folder arrives as an Add, once. */
+	a.lose_folder_answer = true;
+	ck_assert_int_eq(h_dev_folder_create(h_env, &a, "0", "Lost again", 14, &lost_sid, &http), 1);
+	char *second = strdup(lost_sid);
+	folder_sync_ok(&a, &fr);
+	ck_assert_int_eq(fr.adds, 1);
+	ck_assert_ptr_nonnull(h_dev_folder(&a, second));
+	ck_assert_int_eq(stored_folders("Lost again"), 1);
+	folder_sync_ok(&a, &fr);
+	ck_assert_int_eq(fr.adds + fr.updates + fr.deletes, 0);
+	free(second);
 	free(first);
 	h_device_free(&a);
 	h_device_free(&b);

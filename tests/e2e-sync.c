@@ -631,6 +631,89 @@ START_TEST(test_window_with_losses)
 }
 END_TEST
 
+/* A Change of a contact another phone deleted meanwhile: Status 8 for the Change, and the
+ * Delete reaches the phone; nothing comes back to life. */
+START_TEST(test_change_after_delete)
+{
+	struct h_device a, b;
+	struct h_sync_result r;
+
+	start_server();
+	import("Gone", 2);
+	phone(&a, "PHONEA0001", versions[_i]);
+	phone(&b, "PHONEB0002", versions[(_i + 1) % 4]);
+	const char *c = contacts_of(&a);
+	h_dev_sync_all(h_env, &a, c, NULL);
+	h_dev_sync_all(h_env, &b, c, NULL);
+	char *x = strdup(h_dev_find(&a, c, WBXML_Contacts_FileAs, "Gone 1")->server_id);
+
+	h_dev_delete(&b, c, x);
+	sync_ok(&b, c, 0, &r);
+	h_sync_result_free(&r);
+	h_dev_change(&a, c, x, WBXML_Contacts_JobTitle, "Too late", 0);
+	sync_ok(&a, c, 0, &r);
+	const struct h_cmd_response *resp = h_sync_response(&r, H_CMD_CHANGE, x);
+	ck_assert_msg(resp != NULL && resp->status == 8, "Change of a deleted contact:\n%s", r.xml);
+	h_sync_result_free(&r);
+	h_dev_sync_all(h_env, &a, c, NULL);
+	ck_assert_ptr_null(h_dev_item(&a, c, x));
+	ck_assert_int_eq(h_dev_count(&a, c), 1);
+	ck_assert_int_eq(stored_contacts(), 1);
+	h_dev_sync_all(h_env, &b, c, NULL);
+	ck_assert_int_eq(h_dev_count(&b, c), 1);
+	free(x);
+	h_device_free(&a);
+	h_device_free(&b);
+}
+END_TEST
+
+/* Several collections in one request with a top-level WindowSize (12.1+): no answer carries
+ * more commands than it in all, and every contact and task arrives once. */
+START_TEST(test_request_window_across_collections)
+{
+	struct h_device a;
+	struct h_sync_result r;
+
+	start_server();
+	import("Multi", 30);
+	buf ics = BUF_INIT;
+	buf_puts(&ics, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\n");
+	for (int i = 1; i <= 30; i++)
+		buf_printf(&ics, "BEGIN:VTODO\r\nUID:t%d@e2e\r\nDTSTAMP:20260101T000000Z\r\n"
+			   "SUMMARY:Task %d\r\nEND:VTODO\r\n", i, i);
+	buf_puts(&ics, "END:VCALENDAR\r\n");
+	h_easctl_ok(h_env, NULL, "tasks", "import", LOGIN, h_env_write_file(h_env, "t.ics", buf_cstr(&ics)),
+		    NULL);
+	buf_free(&ics);
+	phone(&a, "PHONEA0001", versions[_i]);
+	const char *c = contacts_of(&a), *t = h_dev_folder_of_type(&a, 7);
+	const char *both[] = { c, t };
+	a.window_size = 25;   /* the emulator checks every answer against it */
+	h_dev_sync_multi(h_env, &a, both, 2, 0, &r);   /* SyncKey 0 */
+	ck_assert_msg(r.coll_count == 2, "%s", r.xml);
+	h_sync_result_free(&r);
+	bool more = true;
+	unsigned rounds = 0;
+	while (more) {
+		ck_assert_msg(++rounds < 20, "no end");
+		h_dev_sync_multi(h_env, &a, both, 2, 0, &r);
+		ck_assert_msg(r.http == 200 && (r.empty || r.coll_count == 2), "%s", r.xml);
+		more = false;
+		for (size_t i = 0; i < r.coll_count; i++) {
+			ck_assert_int_eq(r.coll[i].status, 1);
+			more = more || r.coll[i].more_available;
+		}
+		h_sync_result_free(&r);
+	}
+	ck_assert_int_eq(h_dev_count(&a, c), 30);
+	ck_assert_int_eq(h_dev_count(&a, t), 30);
+	ck_assert_int_ge(rounds, 3);
+	h_dev_assert_unique(&a, c);
+	h_dev_assert_unique(&a, t);
+	h_device_free(&a);
+}
+END_TEST
+
 static Suite *sync_suite(void)
 {
 	Suite *s = suite_create("e2e-sync");
@@ -645,6 +728,8 @@ static Suite *sync_suite(void)
 	tcase_add_loop_test(tc, test_hostile_picture, 0, 4);
 	tcase_add_loop_test(tc, test_device_resync, 0, 4);
 	tcase_add_loop_test(tc, test_window_with_losses, 0, 4);
+	tcase_add_loop_test(tc, test_change_after_delete, 0, 4);
+	tcase_add_loop_test(tc, test_request_window_across_collections, 1, 4);  /* 12.1+ */
 	suite_add_tcase(s, tc);
 	return s;
 }

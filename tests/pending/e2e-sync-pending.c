@@ -15,7 +15,14 @@
  *   Conflict: the phone's own first write is taken for another writer's), and Response
  *   Delete Y Status 8 (whatever Conflict says). Expected: the same answer as the lost one
  *   (Status 1 or no Responses entry, nothing sent back), as the ClientId memory does for
- *   Adds. */
+ *   Adds.
+ * - test_filter_narrowed: MS-ASCMD 2.2.3.172 (SoftDelete: "deletes an object from the client
+ *   when it falls outside the FilterType results") and issue 5 point 4 ("FilterType ... with
+ *   SoftDelete when an item leaves the window"). A phone that synced the tasks without a
+ *   filter, then sends FilterType 8 (incomplete tasks) with its key, must get a SoftDelete
+ *   for each completed task it holds. easd answers Status 1 with no command: the rescan that
+ *   a changed filter starts (sync-engine.c update_options: state.modseq = 0) skips items the
+ *   view already holds at their modseq before it looks at the filter. */
 #include "harness.h"
 #include "db.h"
 
@@ -135,6 +142,41 @@ START_TEST(test_retry_changes_deletes)
 }
 END_TEST
 
+static const char tasks_ics[] =
+	"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//tasks//EN\r\n"
+	"BEGIN:VTODO\r\nUID:open-1@e2e\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Open one\r\n"
+	"STATUS:NEEDS-ACTION\r\nEND:VTODO\r\n"
+	"BEGIN:VTODO\r\nUID:done-1@e2e\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Done one\r\n"
+	"STATUS:COMPLETED\r\nCOMPLETED:20260102T100000Z\r\nEND:VTODO\r\n"
+	"END:VCALENDAR\r\n";
+
+/* See the top of the file. */
+START_TEST(test_filter_narrowed)
+{
+	struct h_device a;
+	struct h_sync_all all;
+
+	h_add_context(h_env, "ox.io", true);
+	h_add_user(h_env, LOGIN, PASSWORD);
+	h_easctl_ok(h_env, NULL, "tasks", "import", LOGIN, h_env_write_file(h_env, "t.ics", tasks_ics),
+		    NULL);
+	h_easd_start(h_env, NULL);
+	h_device_init(&a, LOGIN, PASSWORD);
+	a.version = versions[_i];
+	h_dev_start(h_env, &a);
+	const char *t = h_dev_folder_of_type(&a, 7);
+	h_dev_sync_all(h_env, &a, t, NULL);
+	ck_assert_int_eq(h_dev_count(&a, t), 2);
+	h_dev_collection(&a, t)->filter_type = 8;
+	h_dev_sync_all(h_env, &a, t, &all);
+	ck_assert_msg(all.soft_deletes == 1 && h_dev_count(&a, t) == 1,
+		      "FilterType 8 after none (%s): %u SoftDeletes, %zu tasks held", a.version,
+		      all.soft_deletes, h_dev_count(&a, t));
+	ck_assert_ptr_nonnull(h_dev_find(&a, t, WBXML_Tasks_Subject, "Open one"));
+	h_device_free(&a);
+}
+END_TEST
+
 static Suite *pending_suite(void)
 {
 	Suite *s = suite_create("e2e-sync-pending");
@@ -142,6 +184,7 @@ static Suite *pending_suite(void)
 
 	tcase_add_loop_test(tc, test_add_without_appdata, 0, 4);
 	tcase_add_loop_test(tc, test_retry_changes_deletes, 0, 4);
+	tcase_add_loop_test(tc, test_filter_narrowed, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
