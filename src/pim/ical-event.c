@@ -741,6 +741,29 @@ static int map_times(struct event *ev, icalcomponent *c, int64_t *start_r, int64
 	return 0;
 }
 
+/* The series of an event (after map_event) for recur.h. */
+static void event_series(const struct event *ev, struct pim_recur_series *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->recur = &ev->recur;
+	s->zone = ev->zone;
+	s->start_utc = ev->start_utc;
+	s->duration_s = ev->end_utc - ev->start_utc;
+	s->all_day = ev->all_day;
+}
+
+/* The exception of the occurrence (ExceptionStartTime compact), or NULL. */
+static struct wbxml_node *find_exception(const struct event *ev, const char *original)
+{
+	for (struct wbxml_node *o = ev->exceptions != NULL ? ev->exceptions->children : NULL;
+	     o != NULL; o = o->next) {
+		const char *v = wbxml_child_str(o, WBXML_Calendar_ExceptionStartTime);
+		if (v != NULL && strcmp(v, original) == 0)
+			return o;
+	}
+	return NULL;
+}
+
 /* Maps one series (or single) VEVENT. -1 with *error_r for content that cannot be imported. */
 static int map_event(struct event *ev, icalcomponent *c, const char **error_r)
 {
@@ -862,11 +885,21 @@ static int map_event(struct event *ev, icalcomponent *c, const char **error_r)
 			x.minute = start.minute;
 			x.second = start.second;
 		}
-		int64_t when = ical_to_utc(x, ev->izone);
+		int64_t when = ical_to_utc(x, ev->izone), found;
+		/* An EXDATE that is no occurrence (left over from an edit of the series) or
+		 * repeats another deletes nothing: it is dropped, not an error. */
+		struct pim_recur_series series;
+		const char *why;
+		event_series(ev, &series);
+		if (pim_recur_find_occurrence(&series, when, false, &found, &why) < 0 ||
+		    find_exception(ev, pim_eas_time_format(p, found)) != NULL) {
+			ev->dropped++;
+			continue;
+		}
 		struct wbxml_node *e = pim_node_new(p, WBXML_Calendar_Exception, NULL);
 		pim_node_append(e, pim_node_new(p, WBXML_Calendar_Deleted, "1"));
 		pim_node_append(e, pim_node_new(p, WBXML_Calendar_ExceptionStartTime,
-						pim_eas_time_format(p, when)));
+						pim_eas_time_format(p, found)));
 		if (ev->exceptions == NULL) {
 			ev->exceptions = pim_node_new(p, WBXML_Calendar_Exceptions, NULL);
 			pim_node_append(ev->ad, ev->exceptions);
@@ -874,17 +907,6 @@ static int map_event(struct event *ev, icalcomponent *c, const char **error_r)
 		pim_node_append(ev->exceptions, e);
 	}
 	return 0;
-}
-
-/* The series of an event (after map_event) for recur.h. */
-static void event_series(const struct event *ev, struct pim_recur_series *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->recur = &ev->recur;
-	s->zone = ev->zone;
-	s->start_utc = ev->start_utc;
-	s->duration_s = ev->end_utc - ev->start_utc;
-	s->all_day = ev->all_day;
 }
 
 /* Adds a RECURRENCE-ID component as a modified exception of ev. */
@@ -909,11 +931,34 @@ static int map_override(struct event *ev, icalcomponent *c, const char **error_r
 				       pim_eas_time_format(p, orig_utc), *error_r);
 		return -1;
 	}
+	const char *original = pim_eas_time_format(p, found);
+	struct wbxml_node *old = find_exception(ev, original);
+	icalproperty *st = icalcomponent_get_first_property(c, ICAL_STATUS_PROPERTY);
+	if (st != NULL && icalproperty_get_status(st) == ICAL_STATUS_CANCELLED) {
+		/* A cancelled occurrence (as Google writes them): a deleted exception. */
+		if (old == NULL) {
+			struct wbxml_node *e = pim_node_new(p, WBXML_Calendar_Exception, NULL);
+			pim_node_append(e, pim_node_new(p, WBXML_Calendar_Deleted, "1"));
+			pim_node_append(e, pim_node_new(p, WBXML_Calendar_ExceptionStartTime,
+							original));
+			if (ev->exceptions == NULL) {
+				ev->exceptions = pim_node_new(p, WBXML_Calendar_Exceptions, NULL);
+				pim_node_append(ev->ad, ev->exceptions);
+			}
+			pim_node_append(ev->exceptions, e);
+		}
+		return 0;
+	}
+	if (old != NULL) {
+		*error_r = wbxml_child(old, WBXML_Calendar_Deleted) != NULL ?
+			   "RECURRENCE-ID of an occurrence its EXDATE deletes" :
+			   "two exceptions of the same occurrence";
+		return -1;
+	}
 	if (map_times(ev, c, &start_utc, &end_utc, &is_date, error_r) < 0)
 		return -1;
 	struct wbxml_node *e = pim_node_new(p, WBXML_Calendar_Exception, NULL);
-	pim_node_append(e, pim_node_new(p, WBXML_Calendar_ExceptionStartTime,
-					pim_eas_time_format(p, found)));
+	pim_node_append(e, pim_node_new(p, WBXML_Calendar_ExceptionStartTime, original));
 	pim_node_append(e, pim_node_new(p, WBXML_Calendar_StartTime,
 					pim_eas_time_format(p, start_utc)));
 	pim_node_append(e, pim_node_new(p, WBXML_Calendar_EndTime,
@@ -925,13 +970,6 @@ static int map_override(struct event *ev, icalcomponent *c, const char **error_r
 	if (ev->exceptions == NULL) {
 		ev->exceptions = pim_node_new(p, WBXML_Calendar_Exceptions, NULL);
 		pim_node_append(ev->ad, ev->exceptions);
-	}
-	for (struct wbxml_node *o = ev->exceptions->children; o != NULL; o = o->next) {
-		if (strcmp(wbxml_child_str(o, WBXML_Calendar_ExceptionStartTime),
-			   pim_eas_time_format(p, found)) == 0) {
-			*error_r = "two exceptions of the same occurrence";
-			return -1;
-		}
 	}
 	pim_node_append(ev->exceptions, e);
 	if (end_utc > ev->filter_end && ev->filter_end != INT64_MAX)

@@ -114,6 +114,8 @@ static const char full_event[] =
 	"DTSTART;TZID=Europe/Amsterdam:20260309T140000\r\n"
 	"DTEND;TZID=Europe/Amsterdam:20260309T150000\r\n"
 	"SUMMARY:Planning (moved)\r\nX-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE\r\n"
+	"LOCATION:Room 7\r\nDESCRIPTION:Moved for the fire drill\r\n"
+	"BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT1H\r\nDESCRIPTION:x\r\nEND:VALARM\r\n"
 	"END:VEVENT\r\n"
 	CAL_END;
 
@@ -184,6 +186,11 @@ START_TEST(import_every_property)
 	ck_assert_str_eq(tp_get(ex, WBXML_Calendar_EndTime), "20260309T140000Z");
 	ck_assert_str_eq(tp_get(ex, WBXML_Calendar_Subject), "Planning (moved)");
 	ck_assert_str_eq(tp_get(ex, WBXML_Calendar_BusyStatus), "1");
+	ck_assert_str_eq(tp_get(ex, WBXML_Calendar_Reminder), "60");
+	ck_assert_str_eq(tp_get(wbxml_child(ex, WBXML_AirSyncBase_Location),
+				WBXML_AirSyncBase_DisplayName), "Room 7");
+	ck_assert_str_eq(tp_get(wbxml_child(ex, WBXML_AirSyncBase_Body), WBXML_AirSyncBase_Data),
+			 "Moved for the fire drill");
 	ck_assert_ptr_null(ex->next);
 
 	/* The filter span: first start .. end of the last occurrence (29 April, 09:00 CEST). */
@@ -221,6 +228,9 @@ START_TEST(export_every_property)
 	assert_contains(ics, pool_printf(pl, "RECURRENCE-ID;TZID=%s:20260309T090000\r\n", z));
 	assert_contains(ics, pool_printf(pl, "DTSTART;TZID=%s:20260309T140000\r\n", z));
 	assert_contains(ics, "X-EAS-RESPONSEREQUESTED:1\r\n");
+	assert_contains(ics, "LOCATION:Room 7\r\n");
+	assert_contains(ics, "DESCRIPTION:Moved for the fire drill\r\n");
+	assert_contains(ics, "TRIGGER:-PT1H\r\n");
 	assert_contains(ics, pool_printf(pl, "BEGIN:VTIMEZONE\r\nTZID:%s\r\n", z));
 	assert_contains(ics, "END:VCALENDAR\r\n");
 }
@@ -476,6 +486,40 @@ START_TEST(orphans_and_custom_zones)
 }
 END_TEST
 
+/* EXDATEs that are no occurrence or repeat one are dropped; a cancelled RECURRENCE-ID is a
+ * deleted occurrence; two exceptions of one occurrence refuse the series. */
+START_TEST(exception_edge_cases)
+{
+#define SERIES "BEGIN:VEVENT\r\nUID:e@t\r\nDTSTART:20260105T100000Z\r\n" \
+	       "RRULE:FREQ=WEEKLY;COUNT=5\r\n"
+	const struct pim_vevent *ev = one_ok(CAL_BEGIN SERIES
+		"EXDATE:20260106T100000Z\r\nEXDATE:20260112T100000Z\r\n"
+		"EXDATE:20260112T100000Z\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:e@t\r\nRECURRENCE-ID:20260119T100000Z\r\n"
+		"DTSTART:20260119T100000Z\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n" CAL_END);
+	ck_assert_uint_eq(ev->dropped, 2);
+	const struct wbxml_node *ex = wbxml_child(ev->appdata, WBXML_Calendar_Exceptions)->children;
+	ck_assert_str_eq(tp_get(ex, WBXML_Calendar_ExceptionStartTime), "20260112T100000Z");
+	ck_assert_str_eq(tp_get(ex, WBXML_Calendar_Deleted), "1");
+	ex = ex->next;
+	ck_assert_str_eq(tp_get(ex, WBXML_Calendar_ExceptionStartTime), "20260119T100000Z");
+	ck_assert_str_eq(tp_get(ex, WBXML_Calendar_Deleted), "1");
+	ck_assert_ptr_null(ex->next);
+
+	const char *error = one_error(CAL_BEGIN SERIES "EXDATE:20260112T100000Z\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:e@t\r\nRECURRENCE-ID:20260112T100000Z\r\n"
+		"DTSTART:20260112T120000Z\r\nEND:VEVENT\r\n" CAL_END);
+	ck_assert_str_eq(error, "line 10: RECURRENCE-ID of an occurrence its EXDATE deletes");
+	error = one_error(CAL_BEGIN SERIES "END:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:e@t\r\nRECURRENCE-ID:20260112T100000Z\r\n"
+		"DTSTART:20260112T120000Z\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:e@t\r\nRECURRENCE-ID:20260112T100000Z\r\n"
+		"DTSTART:20260112T130000Z\r\nEND:VEVENT\r\n" CAL_END);
+	ck_assert_str_eq(error, "line 14: two exceptions of the same occurrence");
+#undef SERIES
+}
+END_TEST
+
 /* The stored form decodes back to the imported tree. */
 START_TEST(encode)
 {
@@ -508,6 +552,7 @@ int main(void)
 	tcase_add_test(tc, rrule_types);
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, orphans_and_custom_zones);
+	tcase_add_test(tc, exception_edge_cases);
 	tcase_add_test(tc, encode);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
