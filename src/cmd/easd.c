@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/password.h"
+#include "pim/tz.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -234,6 +235,8 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
+	/* The time-zone table's rules are built once here, not by the first calendar request. */
+	pim_tz_init();
 	if (ensure_dir(cfg.data_dir) < 0) {
 		exit_code = 1;
 		goto out;
