@@ -172,6 +172,8 @@ START_TEST(test_round_trip)
 	h_dev_sync_all(h_env, &b, cal, NULL);
 
 	bool a12 = strcmp(va, "2.5") != 0;
+	bool a14 = strcmp(va, "14.1") == 0 || v16(va);
+	bool b14 = strcmp(vb, "14.1") == 0 || v16(vb);
 	const char *attendees = a12 ?
 		"Email=bob@ox.io\tName=Bob\tAttendeeStatus=3\tAttendeeType=1\n"
 		"Email=cy@ox.io\tName=Cy\tAttendeeStatus=2\tAttendeeType=2" :
@@ -202,7 +204,14 @@ START_TEST(test_round_trip)
 		  v16(va) ? WBXML_Calendar_ClientUid : WBXML_Calendar_UID, "rt-1@e2e",
 		  WBXML_Calendar_Attendees, attendees,
 		  WBXML_Calendar_Recurrence, "Type=1\nOccurrences=10\nInterval=1\nDayOfWeek=2",
-		  WBXML_Calendar_Exceptions, exceptions, 0);
+		  WBXML_Calendar_Exceptions, exceptions,
+		  /* 14.1+ only: the list ends here for older phones. */
+		  a14 ? WBXML_Calendar_DisallowNewTimeProposal : 0, "1",
+		  WBXML_Calendar_ResponseRequested, "1",
+		  WBXML_Calendar_ResponseType, "1",
+		  WBXML_Calendar_AppointmentReplyTime, "20260101T130000Z",
+		  WBXML_Calendar_OnlineMeetingConfLink, "https://meet.ox.io/conf/1",
+		  WBXML_Calendar_OnlineMeetingExternalLink, "https://meet.ox.io/join/1", 0);
 	h_dev_sync_all(h_env, &a, cal, NULL);
 	h_dev_sync_all(h_env, &b, cal, NULL);
 	ck_assert_int_eq(h_dev_count(&b, cal), 1);
@@ -226,6 +235,20 @@ START_TEST(test_round_trip)
 		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_Location), "Room 4");
 	if (!v16(vb))
 		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_UID), "rt-1@e2e");
+	if (a14 && b14) {
+		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_DisallowNewTimeProposal), "1");
+		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_ResponseRequested), "1");
+		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_ResponseType), "1");
+		ck_assert_str_eq(compact(h_item_prop(it, WBXML_Calendar_AppointmentReplyTime)),
+				 "20260101T130000Z");
+		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_OnlineMeetingConfLink),
+				 "https://meet.ox.io/conf/1");
+		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_OnlineMeetingExternalLink),
+				 "https://meet.ox.io/join/1");
+	} else {
+		/* Not on the wire for a phone that lacks them. */
+		ck_assert_ptr_null(h_item_prop(it, WBXML_Calendar_ResponseType));
+	}
 	const char *rec = h_item_prop(it, WBXML_Calendar_Recurrence);
 	assert_has(rec, "Type=1");
 	assert_has(rec, "DayOfWeek=2");
