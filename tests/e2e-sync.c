@@ -714,6 +714,49 @@ START_TEST(test_request_window_across_collections)
 }
 END_TEST
 
+/* GetChanges 0 (12.1+) with the phone's own Add: nothing comes back then or later
+ * (Q-SYNC-8), while the server's import waits for the next Sync that asks for changes; a
+ * Fetch returns the whole contact. */
+START_TEST(test_get_changes_off_and_fetch)
+{
+	struct h_device a;
+	struct h_sync_result r;
+
+	start_server();
+	import("Fetch", 1);
+	phone(&a, "PHONEA0001", versions[_i]);
+	const char *c = contacts_of(&a);
+	h_dev_sync_all(h_env, &a, c, NULL);
+	struct h_collection *col = h_dev_collection(&a, c);
+	import("Waiting", 2);
+	col->get_changes_off = true;
+	const char *cid = h_dev_add(&a, c, WBXML_Contacts_FileAs, "Quiet add", 0);
+	sync_ok(&a, c, 0, &r);
+	ck_assert_int_eq(h_sync_response(&r, H_CMD_ADD, cid)->status, 1);
+	ck_assert_int_eq(r.coll[0].commands, 0);
+	h_sync_result_free(&r);
+	col->get_changes_off = false;
+	struct h_sync_all all;
+	h_dev_sync_all(h_env, &a, c, &all);
+	ck_assert_int_eq(all.adds, 2);
+	ck_assert_int_eq(h_dev_count(&a, c), 4);
+	h_dev_assert_unique(&a, c);
+
+	struct h_item *it = h_dev_find(&a, c, WBXML_Contacts_FileAs, "Fetch 1");
+	char *sid = strdup(it->server_id);
+	h_dev_fetch(&a, c, sid);
+	sync_ok(&a, c, 0, &r);
+	const struct h_cmd_response *f = h_sync_response(&r, H_CMD_FETCH, sid);
+	ck_assert_msg(f != NULL && f->status == 1 && strstr(r.xml, "Fetch.1@example.com") != NULL,
+		      "Fetch:\n%s", r.xml);
+	h_sync_result_free(&r);
+	ck_assert_str_eq(h_item_prop(h_dev_item(&a, c, sid), WBXML_Contacts_Email1Address),
+			 "Fetch.1@example.com");
+	free(sid);
+	h_device_free(&a);
+}
+END_TEST
+
 static Suite *sync_suite(void)
 {
 	Suite *s = suite_create("e2e-sync");
@@ -730,6 +773,7 @@ static Suite *sync_suite(void)
 	tcase_add_loop_test(tc, test_window_with_losses, 0, 4);
 	tcase_add_loop_test(tc, test_change_after_delete, 0, 4);
 	tcase_add_loop_test(tc, test_request_window_across_collections, 1, 4);  /* 12.1+ */
+	tcase_add_loop_test(tc, test_get_changes_off_and_fetch, 1, 4);  /* 12.1+ */
 	suite_add_tcase(s, tc);
 	return s;
 }

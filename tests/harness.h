@@ -19,7 +19,10 @@
  * EASD_TEST_TIMING=1 in the environment prints how long each test took.
  *
  * struct h_device is the phone emulator: device id, type, protocol version, policy key, user
- * agent, the plain or base64 (MS-ASHTTP) query form, and later the per-collection SyncKeys. */
+ * agent, the plain or base64 (MS-ASHTTP) query form, its folders and per-collection SyncKeys
+ * and item views; tests/phone.c speaks Provision, FolderSync, the folder commands, Sync and
+ * GetItemEstimate for it (see "Phone emulator: EAS commands" below). tests/db.h looks into
+ * the database (h_db_snapshot: did a refused request write anything?). */
 #ifndef EASD_TESTS_HARNESS_H
 #define EASD_TESTS_HARNESS_H
 
