@@ -12,10 +12,12 @@
  *   INTERVAL, COUNT, UNTIL, WKST): a rule EAS cannot express (BYHOUR, several BYMONTHDAY,
  *   BYSETPOS lists, negative month days, RDATE, several RRULEs...) refuses the event with
  *   its line: importing its first occurrence only would silently lose the series;
- *   EXDATE deleted exceptions; a VEVENT with RECURRENCE-ID and the series' UID a modified
- *   exception (its start, end, summary, location, description, busy status, reminder;
- *   one that is no occurrence of the series refuses the series; one without its series in
- *   the file is imported as a single event, counted as dropped);
+ *   EXDATE deleted exceptions (one that is no occurrence, or repeats one, is dropped and
+ *   counted); a VEVENT with RECURRENCE-ID and the series' UID a modified exception (its
+ *   start, end, summary, location, description, class, busy status, reminder, categories;
+ *   STATUS:CANCELLED makes it a deleted one; one that is no occurrence of the series, or
+ *   a second one of an occurrence, refuses the series; one without its series in the file
+ *   is imported as a single event, counted as dropped);
  *   ORGANIZER (CN) OrganizerName/OrganizerEmail; ATTENDEE (CN, PARTSTAT NEEDS-ACTION 5,
  *   ACCEPTED 3, DECLINED 4, TENTATIVE 2, ROLE REQ-PARTICIPANT/CHAIR 1, OPT-PARTICIPANT and
  *   NON-PARTICIPANT 2, CUTYPE RESOURCE/ROOM 3) Attendees; MeetingStatus 1 when there are
@@ -25,7 +27,11 @@
  *   else TRANSP TRANSPARENT 0 / OPAQUE 2 BusyStatus; the first VALARM's TRIGGER (before the
  *   start) Reminder in minutes; UID UID; DTSTAMP DtStamp; X-EAS-<name> for the EAS fields
  *   without iCalendar counterpart (ResponseRequested, ResponseType, DisallowNewTimeProposal,
- *   AppointmentReplyTime, OnlineMeetingConfLink, OnlineMeetingExternalLink, MeetingStatus). */
+ *   AppointmentReplyTime, OnlineMeetingConfLink, OnlineMeetingExternalLink, MeetingStatus);
+ *   X-EAS-TZID the zone of an exported all-day event.
+ * The zone written on export is the one pim_tz_from_blob finds for the stored blob: a zone
+ * of the same rules, not always the name imported (Europe/Amsterdam comes back as
+ * Europe/Berlin, both "W. Europe Standard Time"): the stored form keeps the blob only. */
 #ifndef EASD_PIM_ICAL_EVENT_H
 #define EASD_PIM_ICAL_EVENT_H
 
