@@ -205,6 +205,12 @@ START_TEST(test_sync_bad_input)
 	expect_sync(&a, "hello", 5, 4, -1, -1, false, "a body that is not WBXML");
 	expect_sync(&a, foldersync, sizeof(foldersync), 4, -1, -1, false, "a FolderSync body");
 
+	/* A valid request cut short. */
+	body_collection(&s, &a, key, c);
+	body_end(&s, 3);
+	expect_sync(&a, s.b.data, s.b.len - 4, 4, -1, -1, false, "a body cut short");
+	buf_free(&s.b);
+
 	/* Collection without CollectionId: the whole request is malformed. */
 	body_collection(&s, &a, key, NULL);
 	body_end(&s, 3);
