@@ -278,6 +278,25 @@ START_TEST(test_sync_bad_input)
 	expect_body(&a, &s, 0, 0, 0, true, "Add without ClientId");
 	/* An Add without ApplicationData: see tests/pending/e2e-sync-pending.c. */
 
+	/* Data that cannot be stored: Status 6 (error in client/server conversion). */
+	body_collection(&s, &a, key, c);
+	wbxml_start(&s.w, WBXML_AirSync_Commands);
+	wbxml_start(&s.w, WBXML_AirSync_Add);
+	wbxml_elem_str(&s.w, WBXML_AirSync_ClientId, "c9");
+	wbxml_start(&s.w, WBXML_AirSync_ApplicationData);
+	wbxml_elem_str(&s.w, WBXML_Contacts_FileAs, "Bad birthday");
+	wbxml_elem_str(&s.w, WBXML_Contacts_Birthday, "the day after tomorrow");
+	body_end(&s, 6);
+	expect_body(&a, &s, -1, 1, 6, true, "Add with a Birthday that is no date");
+	body_collection(&s, &a, key, c);
+	wbxml_start(&s.w, WBXML_AirSync_Commands);
+	wbxml_start(&s.w, WBXML_AirSync_Change);
+	wbxml_elem_str(&s.w, WBXML_AirSync_ServerId, item);
+	wbxml_start(&s.w, WBXML_AirSync_ApplicationData);
+	wbxml_elem_str(&s.w, WBXML_Contacts_Birthday, "yesterday");
+	body_end(&s, 6);
+	expect_body(&a, &s, -1, 1, 6, true, "Change with a Birthday that is no date");
+
 	/* The same collection twice: the second is refused. */
 	body_collection(&s, &a, key, c);
 	wbxml_end(&s.w);
