@@ -182,6 +182,9 @@ static void write_replies(struct wbxml_writer *w, const struct sync_result *res,
 			wbxml_elem_str(w, WBXML_AirSync_ClientId, r->client_id);
 		if (r->server_id != NULL)
 			wbxml_elem_str(w, WBXML_AirSync_ServerId, r->server_id);
+		/* MS-ASAIRS 2.2.2.26: the InstanceId goes back beside the ServerId. */
+		if (r->instance_id != NULL)
+			wbxml_elem_str(w, WBXML_AirSyncBase_InstanceId, r->instance_id);
 		wbxml_elem_uint(w, WBXML_AirSync_Status, (uint64_t)r->status);
 		if (r->kind == SYNC_CMD_FETCH && r->status == SYNC_STATUS_OK &&
 		    !write_appdata(w, res, p, &r->item)) {

@@ -164,6 +164,60 @@ struct coll_run {
 	const char *error;          /* the store's message when a step failed */
 };
 
+/* The class's conversion of a client command (old: the stored item of a Change, or the
+ * series of a 16.x InstanceId command); delete_instance: a Delete of one occurrence. */
+static int convert(struct coll_run *run, const struct sync_client_cmd *cmd,
+		   const struct store_item *old, bool delete_instance, struct store_item *out)
+{
+	struct sync_env *env = run->env;
+	const struct pim_class_ops *ops = run->res->ops;
+	struct wbxml_node empty = { .tag = WBXML_AirSync_ApplicationData };
+	const struct wbxml_node *appdata = cmd->appdata != NULL ? cmd->appdata : &empty;
+
+	memset(out, 0, sizeof(*out));
+	if (ops->from_eas_opt != NULL) {
+		struct pim_in_options in = {
+			.version = env->version,
+			.instance_id = cmd->instance_id,
+			.delete_instance = delete_instance,
+		};
+		if (env->req != NULL && env->req->user != NULL) {
+			/* Q-CAL-3: the account owner organizes what the device calls its own. */
+			in.owner_email = env->req->user->email;
+			in.owner_name = env->req->user->display_name;
+		}
+		return ops->from_eas_opt(env->pool, delete_instance ? NULL : appdata, &in, old,
+					 &run->supported, out, &run->error);
+	}
+	return ops->from_eas(env->pool, appdata, env->version, old, &run->supported, out,
+			     &run->error);
+}
+
+/* Q-CAL-4: a calendar Add whose UID (<= 14.1) or ClientUid (16.x, the UID of an item it
+ * created) is already in the folder updates that event instead of making a duplicate
+ * ("Add to calendar" from a mail before the calendar synced). *found_r: it did. */
+static enum store_result add_dedupe(struct coll_run *run, const struct sync_client_cmd *cmd,
+				    struct store_item *in, struct store_item *existing,
+				    bool *found_r)
+{
+	struct sync_env *env = run->env;
+	const char *uid = in->uid;
+
+	*found_r = false;
+	if (run->cls != STORE_CLASS_CALENDAR || uid == NULL || *uid == '\0')
+		return STORE_OK;
+	enum store_result r = store_item_find_uid(env->store, env->pool, env->user_id,
+						  run->folder.id, uid, existing, &run->error);
+	if (r == STORE_NOT_FOUND)
+		return STORE_OK;
+	if (r != STORE_OK)
+		return r;
+	if (convert(run, cmd, existing, false, in) < 0)
+		return STORE_INVALID;
+	*found_r = true;
+	return STORE_OK;
+}
+
 /* Stores an Add, or maps a repeated one to what the first attempt created. STORE_OK also
  * when the Add failed for its own reasons (a reply with its status was added). */
 static enum store_result run_add(struct coll_run *run, const struct sync_client_cmd *cmd)
@@ -199,16 +253,27 @@ static enum store_result run_add(struct coll_run *run, const struct sync_client_
 	if (r != STORE_NOT_FOUND)
 		return r;
 
-	struct wbxml_node empty = { .tag = WBXML_AirSync_ApplicationData };
-	memset(&in, 0, sizeof(in));
-	if (run->res->ops->from_eas(env->pool, cmd->appdata != NULL ? cmd->appdata : &empty,
-				    env->version, NULL, &run->supported, &in, &run->error) < 0) {
+	struct store_item existing;
+	bool dup;
+	if (convert(run, cmd, NULL, false, &in) < 0) {
 		log_info("Sync Add %s in %s refused: %s", cmd->client_id, run->folder.server_id,
 			 run->error);
 		return STORE_OK;
 	}
-	r = store_item_add(env->store, env->pool, env->user_id, run->folder.server_id, &in,
-			   env->device, &item, &run->error);
+	r = add_dedupe(run, cmd, &in, &existing, &dup);
+	if (r == STORE_INVALID) {
+		log_info("Sync Add %s in %s refused (merging with %s): %s", cmd->client_id,
+			 run->folder.server_id, existing.server_id, run->error);
+		return STORE_OK;
+	}
+	if (r != STORE_OK)
+		return r;
+	if (dup)
+		r = store_item_update(env->store, env->pool, env->user_id, existing.server_id,
+				      &in, env->device, &item, &run->error);
+	else
+		r = store_item_add(env->store, env->pool, env->user_id, run->folder.server_id,
+				   &in, env->device, &item, &run->error);
 	if (r == STORE_INVALID) {
 		log_info("Sync Add %s in %s refused by the store: %s", cmd->client_id,
 			 run->folder.server_id, run->error);
@@ -248,7 +313,9 @@ static bool server_wins(struct coll_run *run, const struct store_item *item, int
 	return !run->conflict_client_wins && held > 0 && item->modseq > held;
 }
 
-static enum store_result run_change(struct coll_run *run, const struct sync_client_cmd *cmd)
+/* A Change, or a 16.x Change/Delete of one occurrence (delete_instance). */
+static enum store_result run_change(struct coll_run *run, const struct sync_client_cmd *cmd,
+				    bool delete_instance)
 {
 	struct sync_env *env = run->env;
 	struct store_item old, in, item;
@@ -260,14 +327,14 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 		return STORE_OK; /* Q-PARSE-2 */
 	enum store_result r = command_item(run, cmd->server_id, true, &old);
 	if (r == STORE_NOT_FOUND) {
-		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_NOT_FOUND);
 		return STORE_OK;
 	}
 	if (r != STORE_OK)
 		return r;
 	if (run->res->ops == NULL) {
-		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_CONVERSION_ERROR);
 		return STORE_OK;
 	}
@@ -276,16 +343,13 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 		return r;
 	if (server_wins(run, &old, held)) {
 		/* The server's version goes to the device by the change scan. */
-		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_CONFLICT);
 		return STORE_OK;
 	}
-	struct wbxml_node empty = { .tag = WBXML_AirSync_ApplicationData };
-	memset(&in, 0, sizeof(in));
-	if (run->res->ops->from_eas(env->pool, cmd->appdata != NULL ? cmd->appdata : &empty,
-				    env->version, &old, &run->supported, &in, &run->error) < 0) {
+	if (convert(run, cmd, &old, delete_instance, &in) < 0) {
 		log_info("Sync Change %s refused: %s", cmd->server_id, run->error);
-		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_CONVERSION_ERROR);
 		return STORE_OK;
 	}
@@ -293,7 +357,7 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 			      env->device, &item, &run->error);
 	if (r == STORE_INVALID) {
 		log_info("Sync Change %s refused by the store: %s", cmd->server_id, run->error);
-		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_CHANGE, cmd->server_id,
+		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_CONVERSION_ERROR);
 		return STORE_OK;
 	}
@@ -314,6 +378,10 @@ static enum store_result run_delete(struct coll_run *run, const struct sync_clie
 		return STORE_OK; /* Q-PARSE-1 */
 	if (cmd->class_name != NULL && str_eq_nocase(cmd->class_name, "SMS"))
 		return STORE_OK; /* Q-PARSE-2 */
+	/* 16.x: a Delete with InstanceId removes one occurrence, the series stays. */
+	if (cmd->instance_id != NULL && run->res->ops != NULL &&
+	    run->res->ops->from_eas_opt != NULL)
+		return run_change(run, cmd, true);
 	enum store_result r = command_item(run, cmd->server_id, false, &item);
 	if (r == STORE_NOT_FOUND) {
 		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_DELETE, cmd->server_id,
@@ -375,12 +443,16 @@ static enum store_result run_commands(struct coll_run *run)
 
 	for (size_t i = 0; i < run->coll->cmd_count && r == STORE_OK; i++) {
 		const struct sync_client_cmd *cmd = &run->coll->cmds[i];
+		size_t first_reply = run->res->reply_count;
 		switch (cmd->kind) {
 		case SYNC_CMD_ADD: r = run_add(run, cmd); break;
-		case SYNC_CMD_CHANGE: r = run_change(run, cmd); break;
+		case SYNC_CMD_CHANGE: r = run_change(run, cmd, false); break;
 		case SYNC_CMD_DELETE: r = run_delete(run, cmd); break;
 		case SYNC_CMD_FETCH: r = run_fetch(run, cmd); break;
 		}
+		/* MS-ASAIRS 2.2.2.26: replies to an InstanceId command carry it. */
+		for (size_t k = first_reply; k < run->res->reply_count; k++)
+			run->res->replies[k].instance_id = cmd->instance_id;
 	}
 	return r;
 }

@@ -76,6 +76,7 @@ struct sync_reply {
 	enum sync_cmd_kind kind;
 	const char *client_id;         /* Add */
 	const char *server_id;         /* NULL for a failed Add */
+	const char *instance_id;       /* 16.x: the InstanceId of the command, or NULL */
 	int status;
 	struct store_item item;        /* Fetch with status 1: the item with data */
 };

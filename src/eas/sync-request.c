@@ -304,9 +304,14 @@ static void parse_command(pool *p, const struct wbxml_node *node, enum sync_cmd_
 		case WBXML_AirSync_ApplicationData:
 			cmd->appdata = c;
 			break;
+		case WBXML_AirSyncBase_InstanceId:
+			/* 16.x calendar: one occurrence; empty is no instance (Q-PARSE-1). */
+			if (kind == SYNC_CMD_CHANGE || kind == SYNC_CMD_DELETE)
+				cmd->instance_id = *text_of(c) != '\0' ? text_of(c) : NULL;
+			break;
 		default:
-			/* InstanceId (16.x calendar), Send (16.x drafts): not for contacts and
-			 * tasks; unknown elements (Q-PARSE-2). */
+			/* Send (16.x drafts): not for PIM classes; unknown elements
+			 * (Q-PARSE-2). */
 			break;
 		}
 	}

@@ -72,6 +72,9 @@ struct sync_client_cmd {
 	const char *client_id;                /* Add */
 	const char *server_id;                /* Change, Delete, Fetch */
 	const struct wbxml_node *appdata;     /* Add, Change: NULL when absent */
+	/* 16.x calendar: airsyncbase:InstanceId beside the ServerId of a Change or Delete (one
+	 * occurrence of a series, MS-ASAIRS 2.2.2.26), NULL when absent. */
+	const char *instance_id;
 };
 
 struct sync_collection_req {

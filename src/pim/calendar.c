@@ -438,6 +438,9 @@ static int recur_read(pool *p, const struct wbxml_node *rn, const struct cal_zon
 		default: break;
 		}
 	}
+	/* MS-ASCAL 2.2.2.25: Interval defaults to 1; phones send 0 for the same (task.c). */
+	if (r->interval == 0)
+		r->interval = 1;
 	return pim_recur_validate(r, error_r);
 }
 

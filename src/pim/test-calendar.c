@@ -160,8 +160,8 @@ static void roundtrip(int version)
 
 	ck_assert_str_eq(item.uid, "040000008200E00074C5B7101A82E00800000000AB");
 	ck_assert_int_eq(item.filter_start, utc(2026, 3, 2, 8));
-	/* The stub of recur.c says "endless"; the real one the end of the last occurrence. */
-	ck_assert(item.filter_end >= utc(2026, 12, 28, 9));
+	/* The end of the last occurrence: Monday 2026-12-28 10:00 CET. */
+	ck_assert_int_eq(item.filter_end, utc(2026, 12, 28, 9));
 	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, version);
 	drop_size(out);
 	tp_assert_same(tp_flatten(pl, out), tp_flatten(pl, in));
@@ -408,6 +408,36 @@ START_TEST(exceptions_combined)
 }
 END_TEST
 
+/* filter_end: an endless series stays in every window; Q-CAL-6: an exception a few hours
+ * off the occurrence is matched on the local date and keeps the series' time. */
+START_TEST(series_metadata)
+{
+	const struct tp endless[] = { C(Timezone, amsterdam()), C(StartTime, "20200106T080000Z"),
+				      C(EndTime, "20200106T090000Z"),
+				      { WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "1"),
+				      C1(DayOfWeek, "2") };
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, endless, 6),
+					  141, NULL, NULL);
+	ck_assert_int_eq(item.filter_start, utc(2020, 1, 6, 8));
+	ck_assert(item.filter_end == STORE_TIME_MAX);
+	const struct tp off[] = { C(Timezone, amsterdam()), C(StartTime, "20260302T080000Z"),
+				  C(EndTime, "20260302T090000Z"),
+				  { WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "1"),
+				  C1(DayOfWeek, "2"), C1(Occurrences, "10"),
+				  { WBXML_Calendar_Exceptions, NULL, 0 },
+				  { WBXML_Calendar_Exception, NULL, 1 }, C2(Deleted, "1"),
+				  C2(ExceptionStartTime, "20260316T000000Z") };
+	item = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, off, 11), 141, NULL, NULL);
+	/* Ten Mondays: the last on 2026-05-04 at 09:00 CEST. */
+	ck_assert_int_eq(item.filter_end, utc(2026, 5, 4, 8));
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+	struct wbxml_node *exs = wbxml_child(out, WBXML_Calendar_Exceptions);
+	ck_assert_ptr_nonnull(exs);
+	ck_assert_str_eq(tp_get(exs->children, WBXML_Calendar_ExceptionStartTime),
+			 "20260316T080000Z");
+}
+END_TEST
+
 /* Q-CAL-4: an iOS ClientUid ends with a NUL (sent as opaque data): stripped. */
 START_TEST(client_uid_nul)
 {
@@ -498,6 +528,27 @@ START_TEST(refused)
 	const struct tp att_other[] = { { WBXML_Calendar_Attendees, NULL, 0 },
 					C1(Email, "x@example.com") };
 	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, att_other, 2), 141);
+	/* Impossible recurrences (pim_recur_validate). */
+	const struct tp feb30[] = { C(StartTime, "20260302T080000Z"),
+				    { WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "5"),
+				    C1(MonthOfYear, "2"), C1(DayOfMonth, "30") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, feb30, 5), 141);
+	const struct tp monthly_nothing[] = { C(StartTime, "20260302T080000Z"),
+					      { WBXML_Calendar_Recurrence, NULL, 0 },
+					      C1(Type, "2") };
+	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, monthly_nothing, 3), 141);
+	/* Exceptions outside the series: a Tuesday of a Monday series, after Until. */
+	for (int k = 0; k < 2; k++) {
+		const struct tp outside[] = {
+			C(Timezone, amsterdam()), C(StartTime, "20260302T080000Z"),
+			C(EndTime, "20260302T090000Z"), { WBXML_Calendar_Recurrence, NULL, 0 },
+			C1(Type, "1"), C1(DayOfWeek, "2"), C1(Until, "20261228T080000Z"),
+			{ WBXML_Calendar_Exceptions, NULL, 0 },
+			{ WBXML_Calendar_Exception, NULL, 1 }, C2(Deleted, "1"),
+			C2(ExceptionStartTime, k == 0 ? "20260310T080000Z" : "20270104T080000Z"),
+		};
+		tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, outside, 11), 141);
+	}
 	const struct tp busy[] = { C(BusyStatus, "9") };
 	tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, busy, 1), 141);
 }
@@ -516,6 +567,7 @@ int main(void)
 	tcase_add_test(tc, all_day_utc_minus_10);
 	tcase_add_test(tc, all_day_utc_plus_13);
 	tcase_add_test(tc, exceptions_combined);
+	tcase_add_test(tc, series_metadata);
 	tcase_add_test(tc, client_uid_nul);
 	tcase_add_test(tc, organizer_owner);
 	tcase_add_test(tc, refused);
