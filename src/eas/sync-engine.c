@@ -364,7 +364,13 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if (r != STORE_OK)
 		return r;
 	run->wrote = true;
-	return store_sync_view_set_pending(env->store, run->state.id, item.id, item.modseq,
+	/* A client-wins calendar Change merged into a version the device had not seen:
+	 * the stored exceptions another device made (kept by the merge) are not on this
+	 * device, so the merged series goes back to it instead of counting as its own
+	 * write. Contacts and tasks: the device's write is the item (no echo, Q-SYNC-8). */
+	int64_t holds = run->cls == STORE_CLASS_CALENDAR && held > 0 && held < old.modseq ?
+				held : item.modseq;
+	return store_sync_view_set_pending(env->store, run->state.id, item.id, holds,
 					   &run->error);
 }
 

@@ -29,6 +29,8 @@ eas_command_fn eas_cmd_getitemestimate;
 #define TS_HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
 
 static char ts_base_dir[256];
+/* The request time of ts_run (tests of time windows move it). */
+static int64_t ts_now = 1700000000;
 
 static int ts_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -153,7 +155,7 @@ static inline struct wbxml_node *ts_run(struct ts *t, eas_command_fn *handler,
 	req.body = body != NULL && body->len > 0 ? body->data : (const unsigned char *)"";
 	req.body_len = body != NULL ? body->len : 0;
 	req.body_is_wbxml = req.body_len > 0;
-	req.now = 1700000000;
+	req.now = ts_now;
 	eas_response_init(&resp);
 	ck_assert_int_eq(handler(&req, &resp), EAS_DONE);
 	t->http = resp.http_status;
