@@ -1,8 +1,11 @@
-/* fuzz-wbxml-diff.c: libFuzzer target that holds the decoder to the decoder it replaced.
+/* fuzz-wbxml-diff.c: libFuzzer target that holds the codec to the codec it replaced.
  *
  * wbxml_decode() has fast paths (wbxml-scan.h: one-pass string scanning, a text arena, a fused
- * path for <Tag>text</Tag>); testdata-refdecoder.h keeps the simple decoder they replaced. On
- * every input both must agree exactly: the same result, the same error text, the same tree.
+ * path for <Tag>text</Tag>), and so have the writer and wbxml_encode_tree();
+ * testdata-refcodec.h keeps the simple codec they replaced. On every input both must agree
+ * exactly: the same result, the same error text, the same tree; a decoded tree encodes to the
+ * same bytes (with and without version filtering); the input read as a sequence of writer calls
+ * leaves both writers with the same bytes and state after every call.
  * The first input byte picks the limits (defaults, or small string, node and depth limits, so
  * that every limit check is reached); the rest is the document. Every string scanner is also
  * run on the input itself and compared with a plain memchr + lib/utf8 reference. Any
@@ -12,7 +15,7 @@
  * with long and 8-bit strings). */
 #include "wbxml/wbxml.h"
 #include "wbxml/wbxml-scan.h"
-#include "wbxml/testdata-refdecoder.h"
+#include "wbxml/testdata-refcodec.h"
 
 #include "lib/pool.h"
 #include "lib/utf8.h"
@@ -101,6 +104,89 @@ static void check_scanners(const unsigned char *s, size_t avail)
 	free(out);
 }
 
+/* Encodes root with both encoders; same result, error and bytes. */
+static void check_encode(const struct wbxml_node *root, unsigned version)
+{
+	buf a = BUF_INIT, b = BUF_INIT;
+	const char *ea = NULL, *eb = NULL;
+	int ra = wbxml_encode_tree(root, &a, version, &ea);
+	int rb = ref_wbxml_encode_tree(root, &b, version, &eb);
+
+	if (ra != rb || (ra < 0 && strcmp(ea, eb) != 0))
+		fuzz_fail("the encoders disagree", ra < 0 ? ea : eb);
+	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+		fuzz_fail("the encoders' bytes differ", NULL);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+static void same_writer(const struct wbxml_writer *a, const struct wbxml_writer *b)
+{
+	if (a->out->len != b->out->len || memcmp(a->out->data, b->out->data, a->out->len) != 0 ||
+	    a->page != b->page || a->pending != b->pending || a->has_pending != b->has_pending ||
+	    a->depth != b->depth || a->skip_depth != b->skip_depth || a->failed != b->failed ||
+	    a->root_done != b->root_done || (a->failed && strcmp(a->error, b->error) != 0))
+		fuzz_fail("the writers differ", a->failed ? a->error : NULL);
+}
+
+/* The input as writer calls: an operation byte, then its arguments (a tag: two bytes; text:
+ * a length byte and that many bytes of the input). */
+static void check_writer_calls(const unsigned char *in, size_t size)
+{
+	static const unsigned versions[] = { 0, 25, 121, 140, 161 };
+	buf a = BUF_INIT, b = BUF_INIT;
+	struct wbxml_writer wa, wb;
+	size_t i = 0;
+	unsigned version = size > 0 ? versions[in[0] % 5] : 0;
+
+	wbxml_writer_init(&wa, &a, version);
+	ref_wbxml_writer_init(&wb, &b, version);
+	while (i + 3 <= size) {
+		unsigned op = in[i] % 6;
+		uint16_t tag = (uint16_t)(in[i + 1] << 8 | in[i + 2]);
+		i += 3;
+		size_t len = i < size ? in[i++] : 0;
+		if (len > size - i)
+			len = size - i;
+		const char *text = (const char *)in + i;
+		switch (op) {
+		case 0:
+			wbxml_start(&wa, tag);
+			ref_wbxml_start(&wb, tag);
+			break;
+		case 1:
+			wbxml_end(&wa);
+			ref_wbxml_end(&wb);
+			break;
+		case 2:
+			wbxml_strn(&wa, text, len);
+			ref_wbxml_strn(&wb, text, len);
+			i += len;
+			break;
+		case 3:
+			wbxml_opaque(&wa, text, len);
+			ref_wbxml_opaque(&wb, text, len);
+			i += len;
+			break;
+		case 4:
+			wbxml_elem_uint(&wa, tag, len * 1000003u);
+			ref_wbxml_elem_uint(&wb, tag, len * 1000003u);
+			break;
+		default:
+			wbxml_elem_empty(&wa, tag);
+			ref_wbxml_elem_empty(&wb, tag);
+			break;
+		}
+		same_writer(&wa, &wb);
+	}
+	const char *ea = NULL, *eb = NULL;
+	int ra = wbxml_writer_finish(&wa, &ea), rb = ref_wbxml_writer_finish(&wb, &eb);
+	if (ra != rb || (ra < 0 && strcmp(ea, eb) != 0))
+		fuzz_fail("the writers finish differently", ra < 0 ? ea : eb);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wbxml_limits limits;
@@ -137,7 +223,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("the decoders' errors differ", error);
 	if (ret == 0 && !same_tree(root, ref_root, NULL, NULL))
 		fuzz_fail("the decoders' trees differ", NULL);
+	if (ret == 0) {
+		check_encode(root, 0);
+		check_encode(root, pick % 2 ? 121 : 161);
+	}
 	pool_free(&p);
+	check_writer_calls(doc, size);
 
 	check_scanners(doc, size);
 	/* and from the first STR_I tokens on, as the decoder runs them (not all: quadratic) */

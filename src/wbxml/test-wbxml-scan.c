@@ -1,17 +1,18 @@
-/* test-wbxml-scan.c: unit tests of the decoder's fast paths: every string scanner of
+/* test-wbxml-scan.c: unit tests of the codec's fast paths: every string scanner of
  * wbxml-scan.h against a plain reference (memchr, then lib/utf8), at every string length,
  * alignment and distance from the end of the buffer, with invalid UTF-8 at every position
  * relative to the 8-, 16- and 64-byte blocks (the first 100 bytes cover a 16-byte block, a
  * 64-byte one and the start of the next); then the decoder against the decoder it replaced
- * (testdata-refdecoder.h) on strings near the end of the input, on every limit, on the corpus
- * and on mutations of it: same result, same error text, same tree.
+ * (testdata-refcodec.h) on strings near the end of the input, on every limit, on the corpus
+ * and on mutations of it: same result, same error text, same tree; and the encoder and writer
+ * against the ones they replaced: same bytes, same state, same errors.
  *
  * Buffers are allocated with exactly the size a scanner may touch, so that AddressSanitizer
  * catches any read or write past it. */
 #include "wbxml/wbxml.h"
 #include "wbxml/wbxml-scan.h"
 #include "wbxml/testdata-corpus.h"
-#include "wbxml/testdata-refdecoder.h"
+#include "wbxml/testdata-refcodec.h"
 
 #include "lib/buf.h"
 #include "lib/pool.h"
@@ -325,6 +326,48 @@ START_TEST(test_scan_short)
 }
 END_TEST
 
+/* The encoder's copy with its NUL check, every variant: every length (the short cases use
+ * overlapping loads), a NUL at every position, any alignment; exact-size buffers. */
+START_TEST(test_copy_nonul)
+{
+	static int (*const fns[])(unsigned char *, const unsigned char *, size_t) = {
+		wbxml_copy_nonul_bytes,
+#ifdef WBXML_SCAN_HAVE_WORD
+		wbxml_copy_nonul_word,
+#endif
+#ifdef WBXML_SCAN_HAVE_SSE2
+		wbxml_copy_nonul_sse2,
+#endif
+	};
+
+	for (size_t len = 0; len <= 160; len++) {
+		for (size_t nul = 0; nul <= len; nul++) { /* nul == len: none */
+			size_t align = (len + nul) % 16;
+			unsigned char *src = malloc(align + len + 1), *dst = malloc(align + len + 1);
+			ck_assert_ptr_nonnull(src);
+			ck_assert_ptr_nonnull(dst);
+			for (size_t i = 0; i < len; i++)
+				src[align + i] = (unsigned char)(i % 2 ? 0xff : 'a' + i % 26);
+			if (nul < len)
+				src[align + nul] = 0;
+			for (size_t k = 0; k < sizeof(fns) / sizeof(fns[0]); k++) {
+				memset(dst, 0x55, align + len + 1);
+				int ok = fns[k](dst + align, src + align, len);
+				if (ok != (nul == len))
+					ck_abort_msg("copy variant %zu: %d for length %zu, NUL at %zu", k, ok,
+						     len, nul);
+				if (len > 0 && memcmp(dst + align, src + align, len) != 0)
+					ck_abort_msg("copy variant %zu: the copy differs (length %zu)", k, len);
+				if (dst[align + len] != 0x55)
+					ck_abort_msg("copy variant %zu: wrote past the end", k);
+			}
+			free(src);
+			free(dst);
+		}
+	}
+}
+END_TEST
+
 /* ---- The decoder against the one it replaced ---- */
 
 /* True when the two trees are the same: tags, flags, values, shape and links. */
@@ -355,7 +398,31 @@ static bool same_tree(const struct wbxml_node *a, const struct wbxml_node *b,
 	return a == NULL && b == NULL;
 }
 
-/* Decodes data with both decoders and requires the same outcome; returns the result. */
+/* Encodes root with both encoders (out starting with prefix) and requires the same result,
+ * error text and bytes. */
+static void encode_both(const struct wbxml_node *root, unsigned version, const char *what)
+{
+	buf a = BUF_INIT, b = BUF_INIT;
+	const char *error = NULL, *ref_error = NULL;
+
+	buf_puts(&a, "prefix");
+	buf_puts(&b, "prefix");
+	int ret = wbxml_encode_tree(root, &a, version, &error);
+	int ref_ret = ref_wbxml_encode_tree(root, &b, version, &ref_error);
+	if (ret != ref_ret)
+		ck_abort_msg("%s (version %u): encode gives %d, the reference %d", what, version,
+			     ret, ref_ret);
+	if (ret < 0 && strcmp(error, ref_error) != 0)
+		ck_abort_msg("%s (version %u): error \"%s\", the reference's \"%s\"", what, version,
+			     error, ref_error);
+	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0 || a.data[a.len] != 0)
+		ck_abort_msg("%s (version %u): the bytes differ from the reference's", what, version);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* Decodes data with both decoders and requires the same outcome (and, when it decodes, the same
+ * encodings of the tree); returns the result. */
 static int decode_both(const void *data, size_t len, const struct wbxml_limits *limits,
 		       const char *what)
 {
@@ -372,6 +439,10 @@ static int decode_both(const void *data, size_t len, const struct wbxml_limits *
 		ck_abort_msg("%s: error \"%s\", the reference's \"%s\"", what, error, ref_error);
 	if (ret == 0 && !same_tree(root, ref_root, NULL, NULL))
 		ck_abort_msg("%s: the tree differs from the reference's", what);
+	if (ret == 0) {
+		encode_both(root, 0, what);
+		encode_both(root, 140, what);
+	}
 	pool_free(&p);
 	return ret;
 }
@@ -577,6 +648,209 @@ START_TEST(test_decode_8bit_bodies_match_reference)
 }
 END_TEST
 
+/* ---- The encoder against the one it replaced ---- */
+
+/* The nodes of a tree in document order (at most max). */
+static size_t collect_nodes(struct wbxml_node *root, struct wbxml_node **nodes, size_t max)
+{
+	size_t n = 0;
+	struct wbxml_node *node = root;
+
+	while (node != NULL && n < max) {
+		nodes[n++] = node;
+		if (node->children != NULL) {
+			node = node->children;
+			continue;
+		}
+		while (node != NULL && node != root && node->next == NULL)
+			node = node->parent;
+		node = node == root || node == NULL ? NULL : node->next;
+	}
+	return n;
+}
+
+/* Every corpus document decoded and encoded again, for every version, as it is and with one
+ * node changed in a way the writer must handle (or refuse) exactly as before: a NUL in a
+ * string, an invalid tag id, the content flag flipped, an empty string, opaque data, an unknown
+ * value kind, a subtree cut off. */
+START_TEST(test_encode_tree_matches_reference)
+{
+	static const unsigned versions[] = { 0, 25, 121, 140, 161 };
+	uint32_t state = 7;
+
+	for (size_t i = 0; i < CORPUS_DOC_COUNT; i++) {
+		buf doc = BUF_INIT;
+		const char *error;
+		pool *p = pool_new(0);
+		struct wbxml_node *root, *nodes[4096];
+		ck_assert_int_eq(corpus_encode(&corpus_docs[i], &doc, &error), 0);
+		ck_assert_int_eq(wbxml_decode(p, doc.data, doc.len, NULL, &root, &error), 0);
+		for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++)
+			encode_both(root, versions[v], corpus_docs[i].name);
+		size_t count = collect_nodes(root, nodes, sizeof(nodes) / sizeof(nodes[0]));
+		for (unsigned round = 0; round < 60; round++) {
+			struct wbxml_node *node = nodes[next_rand(&state) % count];
+			struct wbxml_node saved = *node;
+			switch (next_rand(&state) % 8) {
+			case 0: {
+				static const char nul_text[] = "text with a NUL in it: \0 and more";
+				unsigned char *v = pool_alloc(p, sizeof(nul_text));
+				memcpy(v, nul_text, sizeof(nul_text));
+				node->value = v;
+				node->value_len = 24 + next_rand(&state) % (sizeof(nul_text) - 25);
+				node->value_kind = WBXML_VALUE_STRING;
+				break;
+			}
+			case 1:
+				node->tag = (uint16_t)((node->tag & 0xff00) | (next_rand(&state) % 2 ?
+										0x03 : 0x45));
+				break;
+			case 2:
+				node->has_content = !node->has_content;
+				break;
+			case 3:
+				node->value = (const unsigned char *)"";
+				node->value_len = 0;
+				node->value_kind = WBXML_VALUE_STRING;
+				break;
+			case 4:
+				node->value = (const unsigned char *)"\0\1\2opaque";
+				node->value_len = 9;
+				node->value_kind = WBXML_VALUE_OPAQUE;
+				break;
+			case 5:
+				node->value_kind = 7;
+				break;
+			case 6:
+				node->children = node->last_child = NULL;
+				break;
+			default:
+				node->tag = (uint16_t)(next_rand(&state) % 0x10000); /* any page, any bits */
+				break;
+			}
+			encode_both(root, versions[next_rand(&state) % 5], corpus_docs[i].name);
+			encode_both(root, 0, corpus_docs[i].name);
+			*node = saved;
+		}
+		encode_both(NULL, 0, "no root");
+		pool_free(&p);
+		buf_free(&doc);
+	}
+}
+END_TEST
+
+/* Checks that the two writers are in the same state. */
+static void same_writer(const struct wbxml_writer *a, const struct wbxml_writer *b, unsigned step)
+{
+	if (a->out->len != b->out->len || memcmp(a->out->data, b->out->data, a->out->len) != 0 ||
+	    a->out->data[a->out->len] != 0)
+		ck_abort_msg("step %u: the output differs from the reference's", step);
+	if (a->version_bit != b->version_bit || a->page != b->page || a->pending != b->pending ||
+	    a->has_pending != b->has_pending || a->depth != b->depth ||
+	    a->skip_depth != b->skip_depth || a->failed != b->failed ||
+	    a->root_done != b->root_done)
+		ck_abort_msg("step %u: the writer's state differs from the reference's", step);
+	if (a->failed && strcmp(a->error, b->error) != 0)
+		ck_abort_msg("step %u: error \"%s\", the reference's \"%s\"", step, a->error, b->error);
+}
+
+/* Random sequences of writer calls (tags of several pages and versions, invalid ones, text with
+ * and without NULs, opaque data, the element helpers, ends in the wrong place) on both writers:
+ * the same bytes and the same state after every call, and the same result at the end. */
+START_TEST(test_writer_calls_match_reference)
+{
+	static const unsigned versions[] = { 0, 25, 120, 121, 140, 141, 160, 161, 99 };
+	static const uint16_t tags[] = {
+		WBXML_AirSync_Sync, WBXML_AirSync_SyncKey, WBXML_AirSync_Collection,
+		WBXML_Email_Subject, WBXML_AirSyncBase_Body, WBXML_AirSyncBase_Data,
+		WBXML_Find_Find, WBXML_RightsManagement_Owner, WBXML_Email2_ConversationId,
+		WBXML_Contacts_Picture, WBXML_FolderHierarchy_FolderSync, 0x0003, 0x00c5,
+		(uint16_t)((200 << 8) | 0x07),
+	};
+	/* NULs at a few places, so that strings with and without one both happen often */
+	static const char text[] = "short\0text, then a longer one: 0123456789abcdefghijklmnopqrstu"
+				   "vwxyz and some UTF-8: \xc3\xa9\xe2\x82\xac \0 after\0the NUL";
+	uint32_t state = 11;
+
+	for (unsigned round = 0; round < 3000; round++) {
+		buf a = BUF_INIT, b = BUF_INIT;
+		struct wbxml_writer wa, wb;
+		unsigned version = versions[next_rand(&state) % (sizeof(versions) / sizeof(versions[0]))];
+		if (round % 3 == 0) {
+			buf_puts(&a, "before");
+			buf_puts(&b, "before");
+		}
+		wbxml_writer_init(&wa, &a, version);
+		ref_wbxml_writer_init(&wb, &b, version);
+		same_writer(&wa, &wb, 0);
+		unsigned steps = 1 + next_rand(&state) % 40;
+		for (unsigned step = 1; step <= steps; step++) {
+			uint16_t tag = tags[next_rand(&state) % (sizeof(tags) / sizeof(tags[0]))];
+			size_t off = next_rand(&state) % 40, len = next_rand(&state) % 60;
+			if (next_rand(&state) % 2)
+				off += 6; /* past the first NUL */
+			const char *s = text + off;
+			size_t slen = strlen(s) < len ? strlen(s) : len;
+			switch (next_rand(&state) % 10) {
+			case 0: case 1: case 2:
+				wbxml_start(&wa, tag);
+				ref_wbxml_start(&wb, tag);
+				break;
+			case 3: case 4:
+				wbxml_end(&wa);
+				ref_wbxml_end(&wb);
+				break;
+			case 5: /* may contain the NUL */
+				wbxml_strn(&wa, s, len);
+				ref_wbxml_strn(&wb, s, len);
+				break;
+			case 6:
+				wbxml_opaque(&wa, s, len);
+				ref_wbxml_opaque(&wb, s, len);
+				break;
+			case 7: {
+				uint64_t v = (uint64_t)next_rand(&state) * next_rand(&state);
+				wbxml_elem_uint(&wa, tag, v);
+				ref_wbxml_elem_uint(&wb, tag, v);
+				break;
+			}
+			case 8: {
+				char tmp[64];
+				memcpy(tmp, s, slen);
+				tmp[slen] = '\0';
+				wbxml_elem_str(&wa, tag, tmp);
+				ref_wbxml_elem_str(&wb, tag, tmp);
+				break;
+			}
+			default:
+				if (next_rand(&state) % 2) {
+					wbxml_elem_empty(&wa, tag);
+					ref_wbxml_elem_empty(&wb, tag);
+				} else {
+					wbxml_elem_opaque(&wa, tag, s, slen);
+					ref_wbxml_elem_opaque(&wb, tag, s, slen);
+				}
+				break;
+			}
+			same_writer(&wa, &wb, step);
+		}
+		while (wa.depth > 0 && next_rand(&state) % 4 != 0) {
+			wbxml_end(&wa);
+			ref_wbxml_end(&wb);
+			same_writer(&wa, &wb, steps + 1);
+		}
+		const char *ea = NULL, *eb = NULL;
+		int ra = wbxml_writer_finish(&wa, &ea), rb = ref_wbxml_writer_finish(&wb, &eb);
+		ck_assert_int_eq(ra, rb);
+		if (ra < 0)
+			ck_assert_str_eq(ea, eb);
+		same_writer(&wa, &wb, steps + 2);
+		buf_free(&a);
+		buf_free(&b);
+	}
+}
+END_TEST
+
 /* The limits that fuzz-wbxml-diff.c takes from the first byte of its input. */
 static void limits_from_byte(unsigned char pick, struct wbxml_limits *limits_r)
 {
@@ -657,12 +931,15 @@ static Suite *scan_suite(void)
 	tcase_add_test(tc, test_scan_valid_utf8_everywhere);
 	tcase_add_test(tc, test_scan_dense_and_random);
 	tcase_add_test(tc, test_scan_short);
+	tcase_add_test(tc, test_copy_nonul);
 	tcase_add_test(tc, test_decode_strings_near_the_end);
 	tcase_add_test(tc, test_decode_nul_at_last_byte);
 	tcase_add_test(tc, test_decode_limits_match_reference);
 	tcase_add_test(tc, test_decode_corpus_and_mutations_match_reference);
 	tcase_add_test(tc, test_decode_8bit_bodies_match_reference);
 	tcase_add_test(tc, test_replay_files_match_reference);
+	tcase_add_test(tc, test_encode_tree_matches_reference);
+	tcase_add_test(tc, test_writer_calls_match_reference);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,11 +1,12 @@
-/* testdata-refdecoder.h: the WBXML decoder as it was before its fast paths (commit 3d7b29d),
- * kept as a test oracle, for the unit tests (test-wbxml-scan.c) and the differential fuzz
- * target (fuzz-wbxml-diff.c) only. The decoder in wbxml.c must give exactly what this one gives
- * on every input and every limit: the same result, the same error text, the same tree. It is
- * simple on purpose (memchr, then memcpy, then a separate UTF-8 check); do not optimise it.
- * Everything is static and prefixed ref_ so that it can sit beside the real decoder. */
-#ifndef EASD_WBXML_TESTDATA_REFDECODER_H
-#define EASD_WBXML_TESTDATA_REFDECODER_H
+/* testdata-refcodec.h: the WBXML codec as it was before its fast paths (commit 3d7b29d): the
+ * decoder and the writer, kept as a test oracle for the unit tests (test-wbxml-scan.c) and the
+ * differential fuzz target (fuzz-wbxml-diff.c) only. The codec in wbxml.c must give exactly
+ * what this one gives on every input, limit and call sequence: the same result, the same error
+ * text, the same tree, the same bytes. It is simple on purpose (memchr, then memcpy, then a
+ * separate UTF-8 check; a buf call per token); do not optimise it. Everything is static and
+ * prefixed ref_ so that it can sit beside the real codec. */
+#ifndef EASD_WBXML_TESTDATA_REFCODEC_H
+#define EASD_WBXML_TESTDATA_REFCODEC_H
 
 #include "wbxml/wbxml.h"
 
@@ -18,6 +19,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Not every includer uses every function. */
+#define REF_UNUSED __attribute__((unused))
 
 #define REF_NODE_CHUNK 64
 
@@ -64,7 +68,7 @@ struct ref_decoder {
 };
 
 /* Records an error "offset N: ..." and returns -1. */
-static int __attribute__((format(printf, 3, 4)))
+REF_UNUSED static int __attribute__((format(printf, 3, 4)))
 ref_dec_fail(struct ref_decoder *d, size_t offset, const char *fmt, ...)
 {
 	va_list ap;
@@ -78,7 +82,7 @@ ref_dec_fail(struct ref_decoder *d, size_t offset, const char *fmt, ...)
 
 /* Reads a multi-byte unsigned 32-bit integer (mb_u_int32: at most 5 bytes, 7 bits each,
  * high bit = more follows). */
-static int ref_dec_mb_u_int32(struct ref_decoder *d, const char *what, uint32_t *value_r)
+REF_UNUSED static int ref_dec_mb_u_int32(struct ref_decoder *d, const char *what, uint32_t *value_r)
 {
 	size_t start = d->pos;
 	uint32_t value = 0;
@@ -98,7 +102,7 @@ static int ref_dec_mb_u_int32(struct ref_decoder *d, const char *what, uint32_t 
 	return ref_dec_fail(d, start, "multi-byte integer (%s) longer than 5 bytes", what);
 }
 
-static int ref_dec_header(struct ref_decoder *d)
+REF_UNUSED static int ref_dec_header(struct ref_decoder *d)
 {
 	uint32_t public_id, charset, strtbl_len;
 
@@ -128,7 +132,7 @@ static int ref_dec_header(struct ref_decoder *d)
 	return 0;
 }
 
-static struct wbxml_node *ref_dec_new_node(struct ref_decoder *d)
+REF_UNUSED static struct wbxml_node *ref_dec_new_node(struct ref_decoder *d)
 {
 	if (d->spare_count == 0) {
 		size_t n = d->limits.max_nodes - d->node_count;
@@ -143,7 +147,7 @@ static struct wbxml_node *ref_dec_new_node(struct ref_decoder *d)
 }
 
 /* Name of a tag for error messages: "AirSync:Sync" or "page 254 token 0x05". */
-static const char *ref_dec_tag_label(struct ref_decoder *d, uint16_t tag)
+REF_UNUSED static const char *ref_dec_tag_label(struct ref_decoder *d, uint16_t tag)
 {
 	const char *name = wbxml_tag_name(tag);
 
@@ -156,7 +160,7 @@ static const char *ref_dec_tag_label(struct ref_decoder *d, uint16_t tag)
  * surrogates, at most U+10FFFF). A local copy because this is the decoder's hot loop: ASCII
  * is checked a word at a time and sequences inline, about 4x faster than utf8_valid() on text
  * that is not ASCII. The fuzz target checks that it never accepts what utf8_valid() rejects. */
-static bool ref_text_is_valid_utf8(const unsigned char *s, size_t len)
+REF_UNUSED static bool ref_text_is_valid_utf8(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -199,7 +203,7 @@ static bool ref_text_is_valid_utf8(const unsigned char *s, size_t len)
 }
 
 /* Makes node's STRING value valid UTF-8, replacing invalid sequences with U+FFFD (Q-MAIL-3). */
-static void ref_dec_sanitize_utf8(struct ref_decoder *d, struct wbxml_node *node)
+REF_UNUSED static void ref_dec_sanitize_utf8(struct ref_decoder *d, struct wbxml_node *node)
 {
 	if (ref_text_is_valid_utf8(node->value, node->value_len))
 		return;
@@ -212,7 +216,7 @@ static void ref_dec_sanitize_utf8(struct ref_decoder *d, struct wbxml_node *node
 }
 
 /* Parses a run of consecutive STR_I tokens at d->pos into node's value. */
-static int ref_dec_str_i(struct ref_decoder *d, struct wbxml_node *node)
+REF_UNUSED static int ref_dec_str_i(struct ref_decoder *d, struct wbxml_node *node)
 {
 	size_t start = d->pos;
 	size_t total = 0, pos = d->pos, pieces = 0;
@@ -253,7 +257,7 @@ static int ref_dec_str_i(struct ref_decoder *d, struct wbxml_node *node)
 	return 0;
 }
 
-static int ref_dec_opaque(struct ref_decoder *d, struct wbxml_node *node)
+REF_UNUSED static int ref_dec_opaque(struct ref_decoder *d, struct wbxml_node *node)
 {
 	size_t start = d->pos;
 	uint32_t len;
@@ -279,7 +283,7 @@ static int ref_dec_opaque(struct ref_decoder *d, struct wbxml_node *node)
 }
 
 /* Name of a global token that EAS does not use, or NULL when c is not one. */
-static const char *ref_unsupported_global_token(unsigned char c)
+REF_UNUSED static const char *ref_unsupported_global_token(unsigned char c)
 {
 	switch (c) {
 	case REF_TOK_ENTITY: return "ENTITY (character entity)";
@@ -299,7 +303,7 @@ static const char *ref_unsupported_global_token(unsigned char c)
 }
 
 /* Adds text (STR_I run or OPAQUE) at d->pos to the open element cur. */
-static int ref_dec_text(struct ref_decoder *d, struct wbxml_node *cur,
+REF_UNUSED static int ref_dec_text(struct ref_decoder *d, struct wbxml_node *cur,
 			const struct wbxml_node *last_text)
 {
 	unsigned char c = d->data[d->pos];
@@ -314,7 +318,7 @@ static int ref_dec_text(struct ref_decoder *d, struct wbxml_node *cur,
 	return c == REF_TOK_STR_I ? ref_dec_str_i(d, cur) : ref_dec_opaque(d, cur);
 }
 
-static int ref_dec_body(struct ref_decoder *d, struct wbxml_node **root_r)
+REF_UNUSED static int ref_dec_body(struct ref_decoder *d, struct wbxml_node **root_r)
 {
 	struct wbxml_node *root = NULL, *cur = NULL;
 	const struct wbxml_node *last_text = NULL; /* element whose text ended at d->pos */
@@ -404,7 +408,7 @@ static int ref_dec_body(struct ref_decoder *d, struct wbxml_node **root_r)
 /* The reference: wbxml_decode() as it was. */
 __attribute__((unused))
 /* The reference: wbxml_decode() as it was. */
-static int ref_wbxml_decode(pool *p, const void *data, size_t len,
+REF_UNUSED static int ref_wbxml_decode(pool *p, const void *data, size_t len,
 			    const struct wbxml_limits *limits, struct wbxml_node **root_r,
 			    const char **error_r)
 {
@@ -425,6 +429,260 @@ static int ref_wbxml_decode(pool *p, const void *data, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- Encoding ---- */
+
+REF_UNUSED static void ref_writer_fail(struct wbxml_writer *w, const char *error)
+{
+	if (!w->failed) {
+		w->failed = true;
+		w->error = error;
+	}
+}
+
+REF_UNUSED static void ref_put_mb_u_int32(buf *out, uint32_t value)
+{
+	unsigned char tmp[5];
+	size_t n = 0;
+
+	do {
+		tmp[4 - n] = (unsigned char)((value & 0x7f) | (n == 0 ? 0 : 0x80));
+		value >>= 7;
+		n++;
+	} while (value != 0);
+	buf_append(out, tmp + 5 - n, n);
+}
+
+/* Writes a start tag (with SWITCH_PAGE first when its page is not the current one). */
+REF_UNUSED static void ref_put_tag(struct wbxml_writer *w, uint16_t tag, bool content)
+{
+	unsigned page = WBXML_TAG_PAGE(tag);
+	unsigned char *p;
+
+	buf_reserve(w->out, 3);
+	p = w->out->data + w->out->len;
+	if (page != w->page) {
+		*p++ = REF_TOK_SWITCH_PAGE;
+		*p++ = (unsigned char)page;
+		w->page = page;
+	}
+	*p++ = (unsigned char)(WBXML_TAG_TOKEN(tag) | (content ? REF_TAG_CONTENT_BIT : 0));
+	w->out->len = (size_t)(p - w->out->data);
+	w->out->data[w->out->len] = '\0';
+}
+
+/* Writes the pending start tag, now known to have content. */
+REF_UNUSED static void ref_flush_pending(struct wbxml_writer *w)
+{
+	if (w->has_pending) {
+		ref_put_tag(w, w->pending, true);
+		w->has_pending = false;
+	}
+}
+
+REF_UNUSED static void ref_wbxml_writer_init(struct wbxml_writer *w, buf *out, unsigned version)
+{
+	static const unsigned char header[] = {
+		REF_WBXML_VERSION_1_3, REF_WBXML_PUBLIC_ID_UNKNOWN, REF_WBXML_CHARSET_UTF8, 0x00
+	};
+
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->page = 0;
+	if (version != 0) {
+		w->version_bit = wbxml_version_bit(version);
+		if (w->version_bit == 0)
+			ref_writer_fail(w, "unknown protocol version for the WBXML writer");
+	}
+	buf_append(out, header, sizeof(header));
+}
+
+REF_UNUSED static void ref_wbxml_start(struct wbxml_writer *w, uint16_t tag)
+{
+	if (w->failed)
+		return;
+	if (w->skip_depth > 0) {
+		w->skip_depth++;
+		return;
+	}
+	if ((tag & 0xc0) != 0 || WBXML_TAG_TOKEN(tag) < 0x05) {
+		ref_writer_fail(w, "invalid tag id");
+		return;
+	}
+	if (w->depth == 0 && w->root_done) {
+		ref_writer_fail(w, "a second root element");
+		return;
+	}
+	if (w->version_bit != 0 && (wbxml_tag_versions(tag) & w->version_bit) == 0) {
+		/* The negotiated version lacks this element: drop it with its subtree. */
+		w->skip_depth = 1;
+		return;
+	}
+	ref_flush_pending(w);
+	w->pending = tag;
+	w->has_pending = true;
+	w->depth++;
+}
+
+REF_UNUSED static void ref_wbxml_end(struct wbxml_writer *w)
+{
+	if (w->failed)
+		return;
+	if (w->skip_depth > 0) {
+		w->skip_depth--;
+		return;
+	}
+	if (w->depth == 0) {
+		ref_writer_fail(w, "wbxml_end() without an open element");
+		return;
+	}
+	if (w->has_pending) {
+		ref_put_tag(w, w->pending, false);
+		w->has_pending = false;
+	} else {
+		buf_putc(w->out, REF_TOK_END);
+	}
+	if (--w->depth == 0)
+		w->root_done = true;
+}
+
+/* True when the writer may write text now; sets the error otherwise. */
+REF_UNUSED static bool ref_writer_text_ok(struct wbxml_writer *w)
+{
+	if (w->failed || w->skip_depth > 0)
+		return false;
+	if (w->depth == 0) {
+		ref_writer_fail(w, "text outside an element");
+		return false;
+	}
+	return true;
+}
+
+REF_UNUSED static void ref_wbxml_strn(struct wbxml_writer *w, const char *s, size_t len)
+{
+	if (!ref_writer_text_ok(w))
+		return;
+	if (len > 0 && memchr(s, '\0', len) != NULL) {
+		ref_writer_fail(w, "string with an embedded NUL (use opaque data for bytes)");
+		return;
+	}
+	ref_flush_pending(w);
+	buf_reserve(w->out, len + 2);
+	unsigned char *p = w->out->data + w->out->len;
+	*p++ = REF_TOK_STR_I;
+	if (len > 0)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	w->out->len += len + 2;
+	w->out->data[w->out->len] = '\0';
+}
+
+REF_UNUSED static void ref_wbxml_str(struct wbxml_writer *w, const char *s)
+{
+	ref_wbxml_strn(w, s, strlen(s));
+}
+
+REF_UNUSED static void ref_wbxml_opaque(struct wbxml_writer *w, const void *data, size_t len)
+{
+	if (!ref_writer_text_ok(w))
+		return;
+	if (len > UINT32_MAX) {
+		ref_writer_fail(w, "opaque data longer than 4 GiB");
+		return;
+	}
+	ref_flush_pending(w);
+	buf_putc(w->out, REF_TOK_OPAQUE);
+	ref_put_mb_u_int32(w->out, (uint32_t)len);
+	buf_append(w->out, data, len);
+}
+
+REF_UNUSED static void ref_wbxml_elem_str(struct wbxml_writer *w, uint16_t tag, const char *s)
+{
+	ref_wbxml_start(w, tag);
+	if (s != NULL && *s != '\0')
+		ref_wbxml_str(w, s);
+	ref_wbxml_end(w);
+}
+
+REF_UNUSED static void ref_wbxml_elem_uint(struct wbxml_writer *w, uint16_t tag, uint64_t value)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
+	ref_wbxml_start(w, tag);
+	ref_wbxml_strn(w, digits + n, sizeof(digits) - n);
+	ref_wbxml_end(w);
+}
+
+REF_UNUSED static void ref_wbxml_elem_opaque(struct wbxml_writer *w, uint16_t tag, const void *data,
+				  size_t len)
+{
+	ref_wbxml_start(w, tag);
+	ref_wbxml_opaque(w, data, len);
+	ref_wbxml_end(w);
+}
+
+REF_UNUSED static void ref_wbxml_elem_empty(struct wbxml_writer *w, uint16_t tag)
+{
+	ref_wbxml_start(w, tag);
+	ref_wbxml_end(w);
+}
+
+REF_UNUSED static int ref_wbxml_writer_finish(struct wbxml_writer *w, const char **error_r)
+{
+	if (!w->failed) {
+		if (w->skip_depth > 0 || w->depth > 0)
+			ref_writer_fail(w, "WBXML elements left open at the end of the document");
+		else if (!w->root_done)
+			ref_writer_fail(w, "WBXML document without a root element");
+	}
+	if (w->failed) {
+		*error_r = w->error;
+		return -1;
+	}
+	return 0;
+}
+
+REF_UNUSED static int ref_wbxml_encode_tree(const struct wbxml_node *root, buf *out,
+					    unsigned version, const char **error_r)
+{
+	struct wbxml_writer w;
+	const struct wbxml_node *node = root;
+
+	ref_wbxml_writer_init(&w, out, version);
+	/* Depth-first walk through the parent/next links: no recursion, any depth. */
+	while (node != NULL && !w.failed) {
+		ref_wbxml_start(&w, node->tag);
+		if (node->value_kind == WBXML_VALUE_STRING)
+			ref_wbxml_strn(&w, (const char *)node->value, node->value_len);
+		else if (node->value_kind == WBXML_VALUE_OPAQUE)
+			ref_wbxml_opaque(&w, node->value, node->value_len);
+		else if (node->has_content && node->children == NULL && w.skip_depth == 0)
+			ref_flush_pending(&w); /* keep <Tag></Tag> as it was */
+		if (node->children != NULL) {
+			node = node->children;
+			continue;
+		}
+		/* Close node and every ancestor that has no next sibling. */
+		while (node != NULL) {
+			ref_wbxml_end(&w);
+			if (node == root) {
+				node = NULL;
+				break;
+			}
+			if (node->next != NULL) {
+				node = node->next;
+				break;
+			}
+			node = node->parent;
+		}
+	}
+	return ref_wbxml_writer_finish(&w, error_r);
 }
 
 #endif

@@ -1,4 +1,4 @@
-/* wbxml-scan.h: the decoder's string scanner, private to src/wbxml (wbxml.c and its tests).
+/* wbxml-scan.h: the codec's string scanners, private to src/wbxml (wbxml.c and its tests).
  *
  * One pass over an inline string (STR_I) finds its terminating NUL, checks that the text is
  * valid UTF-8 and copies it: the decoder's hot loop on text-heavy documents (a Sync of mail
@@ -349,19 +349,121 @@ wbxml_scan_short_sse2(const unsigned char *s, unsigned char *out)
 }
 #endif
 
-/* The decoder's choice. WBXML_SCAN_SHORT_LEN is what WBXML_SCAN_SHORT reads and writes, 0 when
+/* ---- For the encoder ----
+ * Copies src[0..len) to dst and says whether it held no NUL (a STR_I string cannot carry one):
+ * one pass instead of memchr() and then memcpy(). They read and write exactly len bytes, never
+ * more (the short cases use two overlapping loads). */
+
+static inline int wbxml_copy_nonul_bytes(unsigned char *dst, const unsigned char *src, size_t len)
+{
+	unsigned char all = 0xff;
+
+	for (size_t i = 0; i < len; i++) {
+		dst[i] = src[i];
+		all &= (unsigned char)(src[i] != 0 ? 0xff : 0);
+	}
+	return all != 0;
+}
+
+#ifdef WBXML_SCAN_HAVE_WORD
+/* Nonzero when w has a zero byte. */
+static inline uint64_t wbxml_has_zero64(uint64_t w)
+{
+	return (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
+}
+
+static inline int wbxml_copy_nonul_word(unsigned char *dst, const unsigned char *src, size_t len)
+{
+	uint64_t zero = 0, w;
+
+	if (len >= 8) {
+		size_t i = 0;
+		for (; len - i >= 8; i += 8) {
+			memcpy(&w, src + i, 8);
+			memcpy(dst + i, &w, 8);
+			zero |= wbxml_has_zero64(w);
+		}
+		if (i < len) {
+			memcpy(&w, src + len - 8, 8);
+			memcpy(dst + len - 8, &w, 8);
+			zero |= wbxml_has_zero64(w);
+		}
+		return zero == 0;
+	}
+	if (len >= 4) {
+		uint32_t a, b;
+		memcpy(&a, src, 4);
+		memcpy(&b, src + len - 4, 4);
+		memcpy(dst, &a, 4);
+		memcpy(dst + len - 4, &b, 4);
+		return wbxml_has_zero64((uint64_t)a << 32 | b) == 0;
+	}
+	if (len > 0) {
+		/* 1 to 3 bytes: first, middle and last cover them all */
+		unsigned char a = src[0], b = src[len / 2], c = src[len - 1];
+		dst[0] = a;
+		dst[len / 2] = b;
+		dst[len - 1] = c;
+		return a != 0 && b != 0 && c != 0;
+	}
+	return 1;
+}
+#endif
+
+#ifdef WBXML_SCAN_HAVE_SSE2
+static inline int wbxml_copy_nonul_sse2(unsigned char *dst, const unsigned char *src, size_t len)
+{
+	if (len < 16) {
+#ifdef WBXML_SCAN_HAVE_WORD
+		return wbxml_copy_nonul_word(dst, src, len);
+#else
+		return wbxml_copy_nonul_bytes(dst, src, len);
+#endif
+	}
+	/* The smallest byte seen: 0 when there was a NUL. */
+	__m128i min = _mm_set1_epi8(-1);
+	size_t i = 0;
+	for (; len - i >= 64; i += 64) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(src + i + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(src + i + 32));
+		__m128i d = _mm_loadu_si128((const __m128i *)(const void *)(src + i + 48));
+		_mm_storeu_si128((__m128i *)(void *)(dst + i), a);
+		_mm_storeu_si128((__m128i *)(void *)(dst + i + 16), b);
+		_mm_storeu_si128((__m128i *)(void *)(dst + i + 32), c);
+		_mm_storeu_si128((__m128i *)(void *)(dst + i + 48), d);
+		min = _mm_min_epu8(min, _mm_min_epu8(_mm_min_epu8(a, b), _mm_min_epu8(c, d)));
+	}
+	for (; len - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+		_mm_storeu_si128((__m128i *)(void *)(dst + i), v);
+		min = _mm_min_epu8(min, v);
+	}
+	if (i < len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + len - 16));
+		_mm_storeu_si128((__m128i *)(void *)(dst + len - 16), v);
+		min = _mm_min_epu8(min, v);
+	}
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(min, _mm_setzero_si128())) == 0;
+}
+#endif
+
+/* The codec's choice. WBXML_SCAN_SHORT_LEN is what WBXML_SCAN_SHORT reads and writes, 0 when
  * there is no short scanner. */
 #if defined(WBXML_SCAN_HAVE_SSE2)
 #define WBXML_SCAN_COPY wbxml_scan_copy_sse2
 #define WBXML_SCAN_SHORT wbxml_scan_short_sse2
 #define WBXML_SCAN_SHORT_LEN 32
+#define WBXML_COPY_NONUL wbxml_copy_nonul_sse2
 #elif defined(WBXML_SCAN_HAVE_WORD)
 #define WBXML_SCAN_COPY wbxml_scan_copy_word
 #define WBXML_SCAN_SHORT wbxml_scan_short_word
 #define WBXML_SCAN_SHORT_LEN 16
+#define WBXML_COPY_NONUL wbxml_copy_nonul_word
 #else
 #define WBXML_SCAN_COPY wbxml_scan_copy_bytes
 #define WBXML_SCAN_SHORT_LEN 0
+#define WBXML_COPY_NONUL wbxml_copy_nonul_bytes
 #endif
 
 #endif

@@ -15,10 +15,12 @@
  *   about what reading it once does.
  * - Speed (issue 4: decode >= 500 MB/s and >= 10x libwbxml2): the token loop keeps its state
  *   in locals, nodes come in chunks, and the commonest element, <Tag>short text</Tag>, takes
- *   one step. Every fast path only ever accepts what the plain path would have produced the
- *   same way, and leaves the rest to it (dec_str_i()): testdata-refdecoder.h keeps the decoder
- *   as it was before them, and test-wbxml-scan.c and fuzz-wbxml-diff.c check that both give the
- *   same result, error text and tree.
+ *   one step. The writer grows its buffer only when a compare says so and copies a string
+ *   while it looks for a NUL; wbxml_encode_tree() without a version sizes the document first
+ *   and writes it in one go. Every fast path only ever accepts what the plain path would have
+ *   produced the same way, and leaves the rest to it (dec_str_i(), the writer):
+ *   testdata-refcodec.h keeps the codec as it was before them, and test-wbxml-scan.c and
+ *   fuzz-wbxml-diff.c check that both give the same results, error texts, trees and bytes.
  * - Malformed UTF-8 in STR_I is REPLACED with U+FFFD, not rejected: Q-MAIL-3 says servers must be
  *   liberal with broken text, and rejecting a Sync because one contact note has a bad byte
  *   loses the user's edit and makes the phone retry forever. Opaque data is bytes and is never
@@ -683,7 +685,24 @@ static void writer_fail(struct wbxml_writer *w, const char *error)
 	}
 }
 
-static void put_mb_u_int32(buf *out, uint32_t value)
+/* Where extra more bytes go at the end of out: the buf grows (buf_reserve(), which also keeps
+ * room for its NUL) only when the room is short, so that a tag or an END costs a compare. */
+static inline unsigned char *out_room(buf *out, size_t extra)
+{
+	if (out->cap - out->len <= extra)
+		buf_reserve(out, extra);
+	return out->data + out->len;
+}
+
+/* Ends a write at p, the new end of out (with the NUL a buf keeps after its data). */
+static inline void out_done(buf *out, unsigned char *p)
+{
+	out->len = (size_t)(p - out->data);
+	*p = '\0';
+}
+
+/* Writes value as an mb_u_int32 at p (at most 5 bytes); returns the end. */
+static inline unsigned char *put_mb_u_int32(unsigned char *p, uint32_t value)
 {
 	unsigned char tmp[5];
 	size_t n = 0;
@@ -693,29 +712,41 @@ static void put_mb_u_int32(buf *out, uint32_t value)
 		value >>= 7;
 		n++;
 	} while (value != 0);
-	buf_append(out, tmp + 5 - n, n);
+	memcpy(p, tmp + 5 - n, n);
+	return p + n;
 }
 
-/* Writes a start tag (with SWITCH_PAGE first when its page is not the current one). */
-static void put_tag(struct wbxml_writer *w, uint16_t tag, bool content)
+/* Bytes put_tag_at() writes for tag: 3 with a SWITCH_PAGE first, else 1. */
+static inline size_t tag_size(const struct wbxml_writer *w, uint16_t tag)
+{
+	return WBXML_TAG_PAGE(tag) != w->page ? 3 : 1;
+}
+
+/* Writes a start tag at p (with SWITCH_PAGE first when its page is not the current one);
+ * returns the end. */
+static inline unsigned char *put_tag_at(struct wbxml_writer *w, unsigned char *p, uint16_t tag,
+					bool content)
 {
 	unsigned page = WBXML_TAG_PAGE(tag);
-	unsigned char *p;
 
-	buf_reserve(w->out, 3);
-	p = w->out->data + w->out->len;
 	if (page != w->page) {
 		*p++ = TOK_SWITCH_PAGE;
 		*p++ = (unsigned char)page;
 		w->page = page;
 	}
 	*p++ = (unsigned char)(WBXML_TAG_TOKEN(tag) | (content ? TAG_CONTENT_BIT : 0));
-	w->out->len = (size_t)(p - w->out->data);
-	w->out->data[w->out->len] = '\0';
+	return p;
+}
+
+static inline void put_tag(struct wbxml_writer *w, uint16_t tag, bool content)
+{
+	unsigned char *p = out_room(w->out, 3);
+
+	out_done(w->out, put_tag_at(w, p, tag, content));
 }
 
 /* Writes the pending start tag, now known to have content. */
-static void flush_pending(struct wbxml_writer *w)
+static inline void flush_pending(struct wbxml_writer *w)
 {
 	if (w->has_pending) {
 		put_tag(w, w->pending, true);
@@ -783,7 +814,9 @@ void wbxml_end(struct wbxml_writer *w)
 		put_tag(w, w->pending, false);
 		w->has_pending = false;
 	} else {
-		buf_putc(w->out, TOK_END);
+		unsigned char *p = out_room(w->out, 1);
+		*p++ = TOK_END;
+		out_done(w->out, p);
 	}
 	if (--w->depth == 0)
 		w->root_done = true;
@@ -801,23 +834,29 @@ static bool writer_text_ok(struct wbxml_writer *w)
 	return true;
 }
 
+/* The string is copied and checked for a NUL in one pass (wbxml-scan.h), into its place after
+ * the pending tag; only when that succeeds are the tag and STR_I written in front of it, so a
+ * refused string leaves the output as it was. */
 void wbxml_strn(struct wbxml_writer *w, const char *s, size_t len)
 {
 	if (!writer_text_ok(w))
 		return;
-	if (len > 0 && memchr(s, '\0', len) != NULL) {
+	if (len > SIZE_MAX / 2)
+		i_panic("WBXML string too long");
+	size_t head = w->has_pending ? tag_size(w, w->pending) : 0;
+	unsigned char *p = out_room(w->out, head + len + 2);
+	if (len > 0 && !WBXML_COPY_NONUL(p + head + 1, (const unsigned char *)s, len)) {
 		writer_fail(w, "string with an embedded NUL (use opaque data for bytes)");
 		return;
 	}
-	flush_pending(w);
-	buf_reserve(w->out, len + 2);
-	unsigned char *p = w->out->data + w->out->len;
+	if (w->has_pending) {
+		p = put_tag_at(w, p, w->pending, true);
+		w->has_pending = false;
+	}
 	*p++ = TOK_STR_I;
-	if (len > 0)
-		memcpy(p, s, len);
-	p[len] = '\0';
-	w->out->len += len + 2;
-	w->out->data[w->out->len] = '\0';
+	p += len;
+	*p++ = '\0';
+	out_done(w->out, p);
 }
 
 void wbxml_str(struct wbxml_writer *w, const char *s)
@@ -833,10 +872,18 @@ void wbxml_opaque(struct wbxml_writer *w, const void *data, size_t len)
 		writer_fail(w, "opaque data longer than 4 GiB");
 		return;
 	}
-	flush_pending(w);
-	buf_putc(w->out, TOK_OPAQUE);
-	put_mb_u_int32(w->out, (uint32_t)len);
-	buf_append(w->out, data, len);
+	if (len > SIZE_MAX / 2)
+		i_panic("WBXML opaque data too long");
+	unsigned char *p = out_room(w->out, 3 + 1 + 5 + len);
+	if (w->has_pending) {
+		p = put_tag_at(w, p, w->pending, true);
+		w->has_pending = false;
+	}
+	*p++ = TOK_OPAQUE;
+	p = put_mb_u_int32(p, (uint32_t)len);
+	if (len > 0)
+		memcpy(p, data, len);
+	out_done(w->out, p + len);
 }
 
 void wbxml_elem_str(struct wbxml_writer *w, uint16_t tag, const char *s)
@@ -889,12 +936,136 @@ int wbxml_writer_finish(struct wbxml_writer *w, const char **error_r)
 	return 0;
 }
 
+/* The bytes node takes in the document, without its children: SWITCH_PAGE (when *page_r changes),
+ * the tag, its text, its END. 0 when wbxml_start(), wbxml_strn() or wbxml_opaque() could refuse
+ * it (the caller leaves such a tree to the writer, which says why). */
+static size_t enc_node_size(const struct wbxml_node *node, unsigned *page_r)
+{
+	uint16_t tag = node->tag;
+	size_t size = 1;
+
+	if ((tag & 0xc0) != 0 || WBXML_TAG_TOKEN(tag) < 0x05)
+		return 0;
+	if (WBXML_TAG_PAGE(tag) != *page_r) {
+		*page_r = WBXML_TAG_PAGE(tag);
+		size += 2;
+	}
+	if (node->value_kind == WBXML_VALUE_STRING) {
+		if (node->value_len > SIZE_MAX / 4)
+			return 0;
+		size += 2 + node->value_len + 1;
+	} else if (node->value_kind == WBXML_VALUE_OPAQUE) {
+		if (node->value_len > UINT32_MAX)
+			return 0;
+		size += 1 + 5 + node->value_len + 1;
+	} else if (node->has_content || node->children != NULL) {
+		size += 1;
+	}
+	return size;
+}
+
+/* The next node of a depth-first walk of root's tree after node, whose children have been
+ * walked (or that has none); NULL at the end. */
+static inline const struct wbxml_node *enc_walk_up(const struct wbxml_node *root,
+						   const struct wbxml_node *node)
+{
+	for (;;) {
+		if (node == root)
+			return NULL;
+		if (node->next != NULL)
+			return node->next;
+		node = node->parent;
+	}
+}
+
+/* wbxml_encode_tree() without version filtering, as the writer would do it but without its
+ * per-call checks: a first walk sizes the document (and finds what the writer could refuse), the
+ * buffer grows once, a second walk writes. -1 leaves out as it was and the writer must do it
+ * (then it also gives the error). The output is byte for byte the writer's (the unit tests and
+ * fuzz-wbxml.c compare the two). */
+static int enc_tree_fast(const struct wbxml_node *root, buf *out)
+{
+	static const unsigned char header[] = {
+		WBXML_VERSION_1_3, WBXML_PUBLIC_ID_UNKNOWN, WBXML_CHARSET_UTF8, 0x00
+	};
+	const struct wbxml_node *node;
+	unsigned page = 0;
+	size_t size = sizeof(header);
+
+	if (root == NULL)
+		return -1;
+	for (node = root; node != NULL;) {
+		size_t n = enc_node_size(node, &page);
+		if (n == 0 || !size_add(size, n, &size))
+			return -1;
+		node = node->children != NULL ? node->children : enc_walk_up(root, node);
+	}
+
+	size_t start = out->len;
+	unsigned char *p = out_room(out, size);
+	memcpy(p, header, sizeof(header));
+	p += sizeof(header);
+	page = 0;
+	for (node = root; node != NULL;) {
+		uint16_t tag = node->tag;
+		if (WBXML_TAG_PAGE(tag) != page) {
+			page = WBXML_TAG_PAGE(tag);
+			*p++ = TOK_SWITCH_PAGE;
+			*p++ = (unsigned char)page;
+		}
+		bool text = node->value_kind == WBXML_VALUE_STRING ||
+			    node->value_kind == WBXML_VALUE_OPAQUE;
+		bool content = text || node->has_content || node->children != NULL;
+		*p++ = (unsigned char)(WBXML_TAG_TOKEN(tag) | (content ? TAG_CONTENT_BIT : 0));
+		size_t len = node->value_len;
+		if (node->value_kind == WBXML_VALUE_STRING) {
+			*p++ = TOK_STR_I;
+			if (len > 0 && !WBXML_COPY_NONUL(p, node->value, len)) {
+				out_done(out, out->data + start);
+				return -1;
+			}
+			p += len;
+			*p++ = '\0';
+		} else if (node->value_kind == WBXML_VALUE_OPAQUE) {
+			*p++ = TOK_OPAQUE;
+			p = put_mb_u_int32(p, (uint32_t)len);
+			if (len > 0)
+				memcpy(p, node->value, len);
+			p += len;
+		}
+		if (node->children != NULL) {
+			node = node->children;
+			continue;
+		}
+		/* Close node and every ancestor that has no next sibling; the content ones get END. */
+		for (;;) {
+			if (node->value_kind == WBXML_VALUE_STRING ||
+			    node->value_kind == WBXML_VALUE_OPAQUE || node->has_content ||
+			    node->children != NULL)
+				*p++ = TOK_END;
+			if (node == root) {
+				node = NULL;
+				break;
+			}
+			if (node->next != NULL) {
+				node = node->next;
+				break;
+			}
+			node = node->parent;
+		}
+	}
+	out_done(out, p);
+	return 0;
+}
+
 int wbxml_encode_tree(const struct wbxml_node *root, buf *out, unsigned version,
 		      const char **error_r)
 {
 	struct wbxml_writer w;
 	const struct wbxml_node *node = root;
 
+	if (version == 0 && enc_tree_fast(root, out) == 0)
+		return 0;
 	wbxml_writer_init(&w, out, version);
 	/* Depth-first walk through the parent/next links: no recursion, any depth. */
 	while (node != NULL && !w.failed) {
