@@ -161,6 +161,7 @@ struct coll_run {
 	bool conflict_client_wins;
 	size_t reply_cap;
 	bool wrote;                 /* the client's commands changed what the device holds */
+	bool echo;                  /* a write of the client must go back to it (merged) */
 	const char *error;          /* the store's message when a step failed */
 };
 
@@ -370,6 +371,7 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	 * write. Contacts and tasks: the device's write is the item (no echo, Q-SYNC-8). */
 	int64_t holds = run->cls == STORE_CLASS_CALENDAR && held > 0 && held < old.modseq ?
 				held : item.modseq;
+	run->echo = run->echo || holds != item.modseq;
 	return store_sync_view_set_pending(env->store, run->state.id, item.id, holds,
 					   &run->error);
 }
@@ -741,7 +743,7 @@ static enum store_result run_changes(struct coll_run *run)
 			env->window_left -= (uint32_t)res->change_count;
 		if (res->change_count > 0)
 			env->last_with_changes = res;
-	} else if (run->wrote && cursor >= before) {
+	} else if (run->wrote && cursor >= before && !run->echo) {
 		/* Q-SYNC-8: nothing but this request's own writes came after the state, so the
 		 * state moves past them even without GetChanges. */
 		cursor = after;
