@@ -1,11 +1,8 @@
 /* Unit tests of device records, provisioning and wipe state, hierarchy sync state and context
  * policies (store-device.h) on the SQLite store. */
 #include <check.h>
-#include <errno.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lib/buf.h"
 #include "lib/pool.h"
@@ -13,55 +10,21 @@
 #include "store/store-device.h"
 #include "store/store-testing.h"
 
-#define HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
-
-static char base_dir[256];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void base_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	snprintf(base_dir, sizeof(base_dir), "%s/easd-test-device-XXXXXX",
-		 tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(base_dir) == NULL)
-		ck_abort_msg("mkdtemp: %s", strerror(errno));
-}
-
-static void base_teardown(void)
-{
-	nftw(base_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *new_dir(const char *name)
-{
-	static char path[512];
-	snprintf(path, sizeof(path), "%s/%s", base_dir, name);
-	return path;
-}
+#define TEST_STORE_ENV_NAME "device"
+#include "store/test-store-env.h"
 
 /* A store in a fresh directory with context ox.io, user mike (*uid_r) and device
  * "PHONE1" (*row_r). */
 static struct store *open_with_device(const char *name, int64_t *uid_r, int64_t *row_r)
 {
-	struct store *store = NULL;
-	struct store_user u;
+	struct store *store = open_with_user(name, uid_r);
 	struct store_device_record rec;
 	const char *error = NULL;
 	pool *p = pool_new(0);
 
-	ck_assert_msg(store_open(new_dir(name), &store, &error) == STORE_OK, "%s", error);
-	ck_assert_int_eq(store_context_add(store, "ox.io", &error), STORE_OK);
-	ck_assert_int_eq(store_user_add(store, "ox.io", "mike", HASH, NULL, NULL, &error),
-			 STORE_OK);
-	ck_assert_int_eq(store_user_get(store, p, "ox.io", "mike", &u, &error), STORE_OK);
-	ck_assert_int_eq(store_device_touch(store, u.id, "PHONE1", "iPhone", "Apple-iPhone/1",
+	ck_assert_int_eq(store_device_touch(store, *uid_r, "PHONE1", "iPhone", "Apple-iPhone/1",
 					    1000, &error), STORE_OK);
-	ck_assert_int_eq(store_device_get(store, p, u.id, "PHONE1", &rec, &error), STORE_OK);
-	*uid_r = u.id;
+	ck_assert_int_eq(store_device_get(store, p, *uid_r, "PHONE1", &rec, &error), STORE_OK);
 	*row_r = rec.dev.id;
 	pool_free(&p);
 	return store;
@@ -423,9 +386,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store-device");
-	TCase *tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
-	tcase_set_timeout(tc, 60);
+	TCase *tc = store_tcase(s, "core", 60);
 	tcase_add_test(tc, test_record_defaults);
 	tcase_add_test(tc, test_device_info);
 	tcase_add_test(tc, test_policy_keys);
@@ -433,10 +394,5 @@ int main(void)
 	tcase_add_test(tc, test_hierarchy_state);
 	tcase_add_test(tc, test_remove_and_cascades);
 	tcase_add_test(tc, test_policies);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

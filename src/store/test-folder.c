@@ -1,11 +1,8 @@
 /* Unit tests of folders, items and the change log (store-folder.h) on the SQLite store. */
 #include <check.h>
-#include <errno.h>
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lib/buf.h"
 #include "lib/pool.h"
@@ -15,68 +12,8 @@
 /* For the tests of the private helpers (statement cache, aborted transactions). */
 #include "store/store-sqlite-private.h"
 
-#define HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
-
-static char base_dir[256];
-
-/* ---- Fixture: one temporary directory per run, removed by the parent process ---- */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void base_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	snprintf(base_dir, sizeof(base_dir), "%s/easd-test-folder-XXXXXX",
-		 tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(base_dir) == NULL)
-		ck_abort_msg("mkdtemp: %s", strerror(errno));
-}
-
-static void base_teardown(void)
-{
-	nftw(base_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A fresh data directory path under the base directory. */
-static const char *new_dir(const char *name)
-{
-	static char path[512];
-	snprintf(path, sizeof(path), "%s/%s", base_dir, name);
-	return path;
-}
-
-static struct store *open_ok(const char *dir)
-{
-	struct store *store = NULL;
-	const char *error = NULL;
-	ck_assert_msg(store_open(dir, &store, &error) == STORE_OK, "store_open: %s", error);
-	return store;
-}
-
-static int64_t add_user(struct store *store, const char *domain, const char *name)
-{
-	pool *p = pool_new(0);
-	struct store_user u;
-	const char *error = NULL;
-	ck_assert_msg(store_user_add(store, domain, name, HASH, NULL, NULL, &error) == STORE_OK,
-		      "%s", error);
-	ck_assert_int_eq(store_user_get(store, p, domain, name, &u, &error), STORE_OK);
-	pool_free(&p);
-	return u.id;
-}
-
-/* A store in dir with context ox.io and user "mike" (*uid_r). */
-static struct store *open_with_user(const char *name, int64_t *uid_r)
-{
-	struct store *store = open_ok(new_dir(name));
-	const char *error = NULL;
-	ck_assert_int_eq(store_context_add(store, "ox.io", &error), STORE_OK);
-	*uid_r = add_user(store, "ox.io", "mike");
-	return store;
-}
+#define TEST_STORE_ENV_NAME "folder"
+#include "store/test-store-env.h"
 
 static struct store_folder get_folder(struct store *store, pool *p, int64_t uid, const char *sid)
 {
@@ -1315,9 +1252,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store-folder");
-	TCase *tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
-	tcase_set_timeout(tc, 60);
+	TCase *tc = store_tcase(s, "core", 60);
 	tcase_add_test(tc, test_defaults_after_user_add);
 	tcase_add_test(tc, test_defaults_after_migrating_an_old_database);
 	tcase_add_test(tc, test_folder_create_errors);
@@ -1333,10 +1268,5 @@ int main(void)
 	tcase_add_test(tc, test_fault_injection);
 	tcase_add_test(tc, test_transaction_aborted_under_us);
 	tcase_add_test(tc, test_statement_cache);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -1,8 +1,6 @@
 /* Unit tests of the store (store.h) on its SQLite implementation. */
 #include <check.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -16,48 +14,8 @@
 #include "store/store-folder.h"
 #include "store/store-testing.h"
 
-#define HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
-
-static char base_dir[256];
-
-/* ---- Fixture: one temporary directory per run, removed by the parent process ---- */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void base_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	snprintf(base_dir, sizeof(base_dir), "%s/easd-test-store-XXXXXX",
-		 tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(base_dir) == NULL)
-		ck_abort_msg("mkdtemp: %s", strerror(errno));
-}
-
-static void base_teardown(void)
-{
-	nftw(base_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A fresh data directory path (not yet created) under the base directory. */
-static const char *new_dir(const char *name)
-{
-	static char path[512];
-	snprintf(path, sizeof(path), "%s/%s", base_dir, name);
-	return path;
-}
-
-static struct store *open_ok(const char *dir)
-{
-	struct store *store = NULL;
-	const char *error = NULL;
-	enum store_result ret = store_open(dir, &store, &error);
-	ck_assert_msg(ret == STORE_OK, "store_open(%s): %s", dir, error);
-	ck_assert_ptr_nonnull(store);
-	return store;
-}
+#define TEST_STORE_ENV_NAME "store"
+#include "store/test-store-env.h"
 
 /* Every context, user and device as text: equal dumps mean an unchanged database. */
 static void dump(struct store *store, buf *out)
@@ -88,16 +46,6 @@ static void dump(struct store *store, buf *out)
 				   (long long)devs[j].first_seen, (long long)devs[j].last_seen);
 	}
 	pool_free(&p);
-}
-
-static int64_t user_id(struct store *store, const char *domain, const char *name)
-{
-	pool *p = pool_new(0);
-	struct store_user u;
-	const char *error = NULL;
-	ck_assert_msg(store_user_get(store, p, domain, name, &u, &error) == STORE_OK, "%s", error);
-	pool_free(&p);
-	return u.id;
 }
 
 static size_t device_count(struct store *store, int64_t uid)
@@ -1056,9 +1004,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store");
-	TCase *tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
-	tcase_set_timeout(tc, 30);
+	TCase *tc = store_tcase(s, "core", 30);
 	tcase_add_test(tc, test_open_creates_migrates_and_reopens);
 	tcase_add_test(tc, test_migrate_unmigrated_store);
 	tcase_add_test(tc, test_migration_step_is_atomic);
@@ -1075,10 +1021,5 @@ int main(void)
 	tcase_add_test(tc, test_fault_injection_leaves_no_partial_writes);
 	tcase_add_test(tc, test_fault_injection_in_migration);
 	tcase_add_test(tc, test_nested_transactions);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

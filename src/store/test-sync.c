@@ -1,11 +1,8 @@
 /* Unit tests of the Sync state store (store-sync.h) on SQLite: generations, confirm and
  * discard of the pending view, ClientId memory, the cached request, cascades and faults. */
 #include <check.h>
-#include <errno.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lib/pool.h"
 #include "store/store.h"
@@ -13,28 +10,8 @@
 #include "store/store-sync.h"
 #include "store/store-testing.h"
 
-#define HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
-
-static char base_dir[256];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void base_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	snprintf(base_dir, sizeof(base_dir), "%s/easd-test-sync-XXXXXX",
-		 tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(base_dir) == NULL)
-		ck_abort_msg("mkdtemp: %s", strerror(errno));
-}
-
-static void base_teardown(void)
-{
-	nftw(base_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+#define TEST_STORE_ENV_NAME "sync"
+#include "store/test-store-env.h"
 
 /* A store with one user, two devices and the user's Contacts folder. */
 struct fixture {
@@ -63,19 +40,11 @@ static int64_t device_row(struct fixture *f, const char *device_id)
 
 static void fixture_open(struct fixture *f, const char *name)
 {
-	char dir[512];
 	const char *error = NULL;
-	struct store_user u;
 
 	memset(f, 0, sizeof(*f));
-	snprintf(dir, sizeof(dir), "%s/%s", base_dir, name);
 	f->p = pool_new(0);
-	ck_assert_msg(store_open(dir, &f->store, &error) == STORE_OK, "%s", error);
-	ck_assert_int_eq(store_context_add(f->store, "ox.io", &error), STORE_OK);
-	ck_assert_int_eq(store_user_add(f->store, "ox.io", "mike", HASH, NULL, NULL, &error),
-			 STORE_OK);
-	ck_assert_int_eq(store_user_get(f->store, f->p, "ox.io", "mike", &u, &error), STORE_OK);
-	f->user = u.id;
+	f->store = open_with_user(name, &f->user);
 	f->dev_a = device_row(f, "DEVA");
 	f->dev_b = device_row(f, "DEVB");
 	ck_assert_int_eq(store_folder_get_default(f->store, f->p, f->user, STORE_FOLDER_CONTACTS,
@@ -445,10 +414,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("store-sync");
-	TCase *tc = tcase_create("sync");
-
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
-	tcase_set_timeout(tc, 60);
+	TCase *tc = store_tcase(s, "sync", 60);
 	tcase_add_test(tc, test_reset_makes_a_new_generation);
 	tcase_add_test(tc, test_confirm_applies_the_pending_view);
 	tcase_add_test(tc, test_discard_restores_the_confirmed_view);
@@ -457,10 +423,5 @@ int main(void)
 	tcase_add_test(tc, test_request_cache);
 	tcase_add_test(tc, test_device_reset_and_cascades);
 	tcase_add_test(tc, test_faults_leave_the_state_whole);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(s);
 }
