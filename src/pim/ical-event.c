@@ -2,6 +2,7 @@
  * the reading of an appointment's times (export, free/busy). See ical-event.h. */
 #include "pim/ical-event.h"
 
+#include "pim/ical-common.h"
 #include "pim/pim-private.h"
 #include "pim/tz.h"
 
@@ -266,35 +267,7 @@ struct event {
 
 static void ev_set(pool *p, struct wbxml_node *parent, uint16_t tag, const char *value)
 {
-	if (value == NULL || *value == '\0')
-		return;
-	struct wbxml_node *old = wbxml_child(parent, tag);
-	if (old != NULL) {
-		old->value = (const unsigned char *)value;
-		old->value_len = strlen(value);
-		return;
-	}
-	pim_node_append(parent, pim_node_new(p, tag, value));
-}
-
-static int text_check(pool *p, const char *v, const char *what, const char **text_r,
-		      const char **error_r)
-{
-	*text_r = NULL;
-	if (v == NULL)
-		return 0;
-	if (!utf8_valid(v, strlen(v), NULL)) {
-		*error_r = pool_printf(p, "%s is not UTF-8", what);
-		return -1;
-	}
-	*text_r = pool_strdup(p, v);
-	return 0;
-}
-
-static unsigned day_bit(enum icalrecurrencetype_weekday day)
-{
-	return day >= ICAL_SUNDAY_WEEKDAY && day <= ICAL_SATURDAY_WEEKDAY ?
-	       1u << (day - ICAL_SUNDAY_WEEKDAY) : 0;
+	pim_ical_set(p, parent, tag, value);
 }
 
 /* RRULE into an EAS recurrence (start: the local start); -1 with *error_r when EAS cannot
@@ -302,37 +275,12 @@ static unsigned day_bit(enum icalrecurrencetype_weekday day)
 static int rrule_to_recur(pool *p, const struct icalrecurrencetype *r, struct icaltimetype start,
 			  icaltimezone *zone, struct pim_recur *out, const char **error_r)
 {
-	unsigned days = 0;
-	int week = 0;
+	unsigned days;
+	int week, month_day, month;
 
 	memset(out, 0, sizeof(*out));
-	for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
-		int pos = icalrecurrencetype_day_position(r->by_day[i]);
-		days |= day_bit(icalrecurrencetype_day_day_of_week(r->by_day[i]));
-		if (pos != 0) {
-			if (week != 0 && week != pos)
-				goto unsupported;
-			week = pos;
-		}
-	}
-	if (r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX) {
-		if (week != 0 || r->by_set_pos[1] != ICAL_RECURRENCE_ARRAY_MAX)
-			goto unsupported;
-		week = r->by_set_pos[0];
-	}
-	if (week == -1)
-		week = PIM_RECUR_LAST_WEEK;
-	if (week < 0 || week > 5 || r->by_month_day[1] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_month[1] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_second[0] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_hour[0] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_minute[0] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX)
-		goto unsupported;
-	int month_day = r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX ? r->by_month_day[0] : 0;
-	int month = r->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX ? r->by_month[0] : 0;
-	if (month_day < 0)
+	if (r->by_second[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    pim_ical_rrule_parts(r, &days, &week, &month_day, &month) < 0)
 		goto unsupported;
 	switch (r->freq) {
 	case ICAL_DAILY_RECURRENCE:
@@ -363,7 +311,8 @@ static int rrule_to_recur(pool *p, const struct icalrecurrencetype *r, struct ic
 	if ((out->type == PIM_RECUR_MONTHLY || out->type == PIM_RECUR_YEARLY) && days != 0)
 		goto unsupported;
 	if (out->type == PIM_RECUR_WEEKLY && days == 0)
-		days = day_bit((enum icalrecurrencetype_weekday)icaltime_day_of_week(start));
+		days = pim_ical_day_bit(
+			(enum icalrecurrencetype_weekday)icaltime_day_of_week(start));
 	if ((out->type == PIM_RECUR_MONTHLY || out->type == PIM_RECUR_YEARLY) && month_day == 0)
 		month_day = start.day;
 	if ((out->type == PIM_RECUR_YEARLY || out->type == PIM_RECUR_YEARLY_NTH) && month == 0)
@@ -502,28 +451,6 @@ static int add_timezone(struct event *ev, int year, const char **error_r)
 	return 0;
 }
 
-static void add_categories(struct event *ev, struct wbxml_node *parent, struct wbxml_node **list,
-			   const char *value)
-{
-	for (const char *s = value; s != NULL && *s != '\0';) {
-		const char *comma = strchr(s, ',');
-		size_t n = comma != NULL ? (size_t)(comma - s) : strlen(s);
-		while (n > 0 && *s == ' ') {
-			s++;
-			n--;
-		}
-		if (n > 0) {
-			if (*list == NULL) {
-				*list = pim_node_new(ev->p, WBXML_Calendar_Categories, NULL);
-				pim_node_append(parent, *list);
-			}
-			pim_node_append(*list, pim_node_new(ev->p, WBXML_Calendar_Category,
-							    pool_strndup(ev->p, s, n)));
-		}
-		s = comma != NULL ? comma + 1 : NULL;
-	}
-}
-
 /* "mailto:a@b" -> "a@b". */
 static const char *cal_address(pool *p, const char *v)
 {
@@ -659,12 +586,13 @@ static int map_common(struct event *ev, icalcomponent *c, struct wbxml_node *par
 	const char *text;
 
 	if ((prop = icalcomponent_get_first_property(c, ICAL_SUMMARY_PROPERTY)) != NULL) {
-		if (text_check(p, icalproperty_get_summary(prop), "SUMMARY", &text, error_r) < 0)
+		if (pim_ical_text(p, icalproperty_get_summary(prop), "SUMMARY", &text, error_r) < 0)
 			return -1;
 		ev_set(p, parent, WBXML_Calendar_Subject, text);
 	}
 	if ((prop = icalcomponent_get_first_property(c, ICAL_LOCATION_PROPERTY)) != NULL) {
-		if (text_check(p, icalproperty_get_location(prop), "LOCATION", &text, error_r) < 0)
+		if (pim_ical_text(p, icalproperty_get_location(prop), "LOCATION", &text,
+				  error_r) < 0)
 			return -1;
 		if (text != NULL && *text != '\0') {
 			struct wbxml_node *loc = pim_node_new(p, WBXML_AirSyncBase_Location, NULL);
@@ -673,8 +601,8 @@ static int map_common(struct event *ev, icalcomponent *c, struct wbxml_node *par
 		}
 	}
 	if ((prop = icalcomponent_get_first_property(c, ICAL_DESCRIPTION_PROPERTY)) != NULL) {
-		if (text_check(p, icalproperty_get_description(prop), "DESCRIPTION", &text,
-			       error_r) < 0)
+		if (pim_ical_text(p, icalproperty_get_description(prop), "DESCRIPTION", &text,
+				  error_r) < 0)
 			return -1;
 		if (text != NULL && *text != '\0') {
 			struct wbxml_node *body = pim_node_new(p, WBXML_AirSyncBase_Body, NULL);
@@ -693,10 +621,11 @@ static int map_common(struct event *ev, icalcomponent *c, struct wbxml_node *par
 	struct wbxml_node *cats = NULL;
 	for (prop = icalcomponent_get_first_property(c, ICAL_CATEGORIES_PROPERTY); prop != NULL;
 	     prop = icalcomponent_get_next_property(c, ICAL_CATEGORIES_PROPERTY)) {
-		if (text_check(p, icalproperty_get_categories(prop), "CATEGORIES", &text,
-			       error_r) < 0)
+		if (pim_ical_text(p, icalproperty_get_categories(prop), "CATEGORIES", &text,
+				  error_r) < 0)
 			return -1;
-		add_categories(ev, parent, &cats, text);
+		pim_ical_add_categories(p, parent, &cats, WBXML_Calendar_Categories,
+					WBXML_Calendar_Category, text);
 	}
 	return 0;
 }
@@ -803,7 +732,7 @@ static int map_event(struct event *ev, icalcomponent *c, const char **error_r)
 		return -1;
 	if ((prop = icalcomponent_get_first_property(c, ICAL_UID_PROPERTY)) != NULL) {
 		const char *uid;
-		if (text_check(p, icalproperty_get_uid(prop), "UID", &uid, error_r) < 0)
+		if (pim_ical_text(p, icalproperty_get_uid(prop), "UID", &uid, error_r) < 0)
 			return -1;
 		if (uid != NULL && strlen(uid) > 300) {
 			*error_r = "UID longer than 300 bytes";
@@ -991,26 +920,6 @@ static int event_span(struct event *ev, const char **error_r)
 	return pim_recur_last_end(&s, &ev->filter_end, error_r);
 }
 
-/* Line numbers of the BEGIN:VEVENT lines, in order (libical does not report lines). */
-static size_t *event_lines(pool *p, const char *text, size_t len, size_t max, size_t *count_r)
-{
-	size_t *lines = pool_calloc(p, max + 1, sizeof(*lines));
-	size_t count = 0, line = 1;
-
-	for (size_t i = 0; i < len; i++) {
-		if ((i == 0 || text[i - 1] == '\n') && len - i >= 12 &&
-		    strncasecmp(text + i, "BEGIN:VEVENT", 12) == 0) {
-			if (count <= max)
-				lines[count] = line;
-			count++;
-		}
-		if (text[i] == '\n')
-			line++;
-	}
-	*count_r = count;
-	return lines;
-}
-
 /* X-WR-TIMEZONE of the calendar when it names a known zone, else "UTC". */
 static const char *calendar_zone(icalcomponent *root)
 {
@@ -1027,37 +936,14 @@ static const char *calendar_zone(icalcomponent *root)
 int pim_vevent_parse(pool *p, const char *text, size_t len, size_t max_input, size_t max_events,
 		     struct pim_vevent **events_r, size_t *count_r, const char **error_r)
 {
-	size_t begins;
+	size_t begins, *lines;
+	icalcomponent *root;
 
 	*events_r = NULL;
 	*count_r = 0;
-	if (len > max_input) {
-		*error_r = pool_printf(p, "input of %zu bytes exceeds the limit of %zu", len,
-				       max_input);
+	if (pim_ical_parse_input(p, text, len, max_input, max_events, "VEVENT", false, &lines,
+				 &begins, &root, error_r) < 0)
 		return -1;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		*error_r = "NUL byte in the input";
-		return -1;
-	}
-	size_t *lines = event_lines(p, text, len, max_events, &begins);
-	if (begins > max_events) {
-		*error_r = pool_printf(p, "line %zu: more than %zu VEVENTs", lines[max_events],
-				       max_events);
-		return -1;
-	}
-	size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-	while (skip < len && strchr(" \t\r\n", text[skip]) != NULL)
-		skip++;
-	if (skip == len)
-		return 0;
-	if (len - skip < 15 || strncasecmp(text + skip, "BEGIN:VCALENDAR", 15) != 0) {
-		*error_r = "line 1: not iCalendar (no BEGIN:VCALENDAR)";
-		return -1;
-	}
-	icalerror_set_errors_are_fatal(0);
-	char *copy = pool_strndup(p, text + skip, len - skip);
-	icalcomponent *root = icalparser_parse_string(copy);
 	if (root == NULL)
 		return 0;
 	const char *deflt = calendar_zone(root);
@@ -1228,13 +1114,6 @@ static void add_rrule(icalcomponent *c, const struct pim_event_info *info)
 	icalcomponent_add_property(c, icalproperty_new_rrule(r));
 }
 
-static void add_x(icalcomponent *c, const char *name, const char *value)
-{
-	icalproperty *x = icalproperty_new_x(value);
-	icalproperty_set_x_name(x, name);
-	icalcomponent_add_property(c, x);
-}
-
 /* The text of a stored Location: airsyncbase:Location DisplayName or calendar:Location. */
 static const char *location_text(const struct wbxml_node *parent)
 {
@@ -1276,7 +1155,7 @@ static void write_common(icalcomponent *c, const struct wbxml_node *node, int64_
 						      "WORKINGELSEWHERE" };
 		icalcomponent_add_property(c, icalproperty_new_transp(
 			v == 0 ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE));
-		add_x(c, "X-MICROSOFT-CDO-BUSYSTATUS", names[v]);
+		pim_ical_add_x(c, "X-MICROSOFT-CDO-BUSYSTATUS", names[v]);
 	}
 	const struct wbxml_node *cats = wbxml_child(node, WBXML_Calendar_Categories);
 	for (const struct wbxml_node *k = cats != NULL ? cats->children : NULL; k != NULL;
@@ -1352,14 +1231,6 @@ static void writer_zone(struct pim_vevent_writer *wr, const char *zone)
 		wr->zones[wr->zone_count++] = zone;
 }
 
-static void emit(buf *out, icalcomponent *c)
-{
-	char *ics = icalcomponent_as_ical_string_r(c);
-	buf_puts(out, ics);
-	free(ics);
-	icalcomponent_free(c);
-}
-
 void pim_vevent_write(struct pim_vevent_writer *wr, buf *out, pool *p,
 		      const struct wbxml_node *ad, const char *uid)
 {
@@ -1386,7 +1257,7 @@ void pim_vevent_write(struct pim_vevent_writer *wr, buf *out, pool *p,
 	icalcomponent_add_property(c, time_prop(icalproperty_new_dtend, info.end_utc, info.zone,
 						info.all_day));
 	if (info.all_day && strcmp(info.zone, "UTC") != 0)
-		add_x(c, "X-EAS-TZID", info.zone);
+		pim_ical_add_x(c, "X-EAS-TZID", info.zone);
 	write_common(c, ad, info.start_utc);
 	write_people(p, c, ad);
 	s = wbxml_child_str(ad, WBXML_Calendar_MeetingStatus);
@@ -1400,7 +1271,7 @@ void pim_vevent_write(struct pim_vevent_writer *wr, buf *out, pool *p,
 		if (x_eas[i].tag == WBXML_Calendar_MeetingStatus &&
 		    (strcmp(s, meeting ? "1" : "0") == 0 || strcmp(s, "5") == 0))
 			continue;
-		add_x(c, x_eas[i].name, s);
+		pim_ical_add_x(c, x_eas[i].name, s);
 	}
 	if (info.recurring)
 		add_rrule(c, &info);
@@ -1411,7 +1282,7 @@ void pim_vevent_write(struct pim_vevent_writer *wr, buf *out, pool *p,
 							info.exceptions[i].original_start_utc,
 							info.zone, info.all_day));
 	}
-	emit(out, c);
+	pim_ical_emit(out, c);
 	for (size_t i = 0; i < info.exception_count && info.recurring; i++) {
 		const struct pim_recur_exception *x = &info.exceptions[i];
 		const struct wbxml_node *e = info.exception_nodes[i];
@@ -1431,7 +1302,7 @@ void pim_vevent_write(struct pim_vevent_writer *wr, buf *out, pool *p,
 		icalcomponent_add_property(c, time_prop(icalproperty_new_dtend, x->end_utc,
 							info.zone, all_day));
 		write_common(c, e, x->start_utc);
-		emit(out, c);
+		pim_ical_emit(out, c);
 	}
 }
 

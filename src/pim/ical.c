@@ -1,10 +1,10 @@
 /* ical.c: iCalendar VTODO import and export of tasks through libical. See ical.h. */
 #include "pim/ical.h"
 
+#include "pim/ical-common.h"
 #include "pim/pim-private.h"
 
 #include "lib/str.h"
-#include "lib/utf8.h"
 
 #include <libical/ical.h>
 #include <stdlib.h>
@@ -67,98 +67,18 @@ struct task {
 
 static void task_set(struct task *t, uint16_t tag, const char *value)
 {
-	if (value == NULL || *value == '\0')
-		return;
-	struct wbxml_node *old = wbxml_child(t->ad, tag);
-	if (old != NULL) {
-		old->value = (const unsigned char *)value;
-		old->value_len = strlen(value);
-		return;
-	}
-	pim_node_append(t->ad, pim_node_new(t->p, tag, value));
-}
-
-/* A text property's value, checked to be UTF-8 without control bytes other than tab and
- * line ends. */
-static int text_value(struct task *t, const char *v, const char *what, const char **text_r,
-		      const char **error_r)
-{
-	if (v == NULL) {
-		*text_r = NULL;
-		return 0;
-	}
-	if (!utf8_valid(v, strlen(v), NULL)) {
-		*error_r = pool_printf(t->p, "%s is not UTF-8", what);
-		return -1;
-	}
-	*text_r = pool_strdup(t->p, v);
-	return 0;
-}
-
-static void add_categories(struct task *t, struct wbxml_node **list, const char *value)
-{
-	const char *s = value;
-
-	while (s != NULL && *s != '\0') {
-		const char *comma = strchr(s, ',');
-		size_t n = comma != NULL ? (size_t)(comma - s) : strlen(s);
-		while (n > 0 && *s == ' ') {
-			s++;
-			n--;
-		}
-		if (n > 0) {
-			if (*list == NULL) {
-				*list = pim_node_new(t->p, WBXML_Tasks_Categories, NULL);
-				pim_node_append(t->ad, *list);
-			}
-			pim_node_append(*list, pim_node_new(t->p, WBXML_Tasks_Category,
-							    pool_strndup(t->p, s, n)));
-		}
-		s = comma != NULL ? comma + 1 : NULL;
-	}
-}
-
-/* EAS DayOfWeek bits: Sunday 1, Monday 2, ... Saturday 64. */
-static unsigned day_bit(enum icalrecurrencetype_weekday day)
-{
-	return day >= ICAL_SUNDAY_WEEKDAY && day <= ICAL_SATURDAY_WEEKDAY ?
-	       1u << (day - ICAL_SUNDAY_WEEKDAY) : 0;
+	pim_ical_set(t->p, t->ad, tag, value);
 }
 
 /* RRULE into a Recurrence; false when EAS cannot express it. */
 static bool map_rrule(struct task *t, const struct icalrecurrencetype *r,
 		      struct icaltimetype start)
 {
-	unsigned days = 0;
-	int week = 0, type;
+	unsigned days;
+	int week, month_day, month, type;
 	pool *p = t->p;
 
-	for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
-		int pos = icalrecurrencetype_day_position(r->by_day[i]);
-		days |= day_bit(icalrecurrencetype_day_day_of_week(r->by_day[i]));
-		if (pos != 0) {
-			if (week != 0 && week != pos)
-				return false;
-			week = pos;
-		}
-	}
-	if (r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX) {
-		if (week != 0 || r->by_set_pos[1] != ICAL_RECURRENCE_ARRAY_MAX)
-			return false;
-		week = r->by_set_pos[0];
-	}
-	if (week == -1)
-		week = 5; /* EAS: 5 is the last week */
-	if (week < 0 || week > 5 || r->by_month_day[1] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_month[1] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_hour[0] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_minute[0] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
-	    r->by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX)
-		return false;
-	int month_day = r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX ? r->by_month_day[0] : 0;
-	int month = r->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX ? r->by_month[0] : 0;
-	if (month_day < 0)
+	if (pim_ical_rrule_parts(r, &days, &week, &month_day, &month) < 0)
 		return false;
 	switch (r->freq) {
 	case ICAL_DAILY_RECURRENCE: type = 0; break;
@@ -170,7 +90,8 @@ static bool map_rrule(struct task *t, const struct icalrecurrencetype *r,
 	if ((type == 3 || type == 6) && days == 0)
 		return false;
 	if (type == 1 && days == 0 && !icaltime_is_null_time(start))
-		days = day_bit((enum icalrecurrencetype_weekday)icaltime_day_of_week(start));
+		days = pim_ical_day_bit(
+			(enum icalrecurrencetype_weekday)icaltime_day_of_week(start));
 	if (type == 2 && month_day == 0 && !icaltime_is_null_time(start))
 		month_day = start.day;
 	if ((type == 5 || type == 6) && month == 0 && !icaltime_is_null_time(start))
@@ -259,7 +180,8 @@ static int map_todo(struct task *t, icalcomponent *todo, const char **error_r)
 	}
 	prop = icalcomponent_get_first_property(todo, ICAL_SUMMARY_PROPERTY);
 	if (prop != NULL) {
-		if (text_value(t, icalproperty_get_summary(prop), "SUMMARY", &text, error_r) < 0)
+		if (pim_ical_text(t->p, icalproperty_get_summary(prop), "SUMMARY", &text,
+				  error_r) < 0)
 			return -1;
 		task_set(t, WBXML_Tasks_Subject, text);
 	}
@@ -298,10 +220,11 @@ static int map_todo(struct task *t, icalcomponent *todo, const char **error_r)
 	}
 	for (prop = icalcomponent_get_first_property(todo, ICAL_CATEGORIES_PROPERTY); prop != NULL;
 	     prop = icalcomponent_get_next_property(todo, ICAL_CATEGORIES_PROPERTY)) {
-		if (text_value(t, icalproperty_get_categories(prop), "CATEGORIES", &text,
-			       error_r) < 0)
+		if (pim_ical_text(t->p, icalproperty_get_categories(prop), "CATEGORIES", &text,
+				  error_r) < 0)
 			return -1;
-		add_categories(t, &cats, text);
+		pim_ical_add_categories(t->p, t->ad, &cats, WBXML_Tasks_Categories,
+					WBXML_Tasks_Category, text);
 	}
 	map_alarm(t, todo, start, due);
 	/* X-EAS-StartDate / X-EAS-DueDate: the local dates of an exported task. */
@@ -325,8 +248,8 @@ static int map_todo(struct task *t, icalcomponent *todo, const char **error_r)
 	}
 	prop = icalcomponent_get_first_property(todo, ICAL_DESCRIPTION_PROPERTY);
 	if (prop != NULL) {
-		if (text_value(t, icalproperty_get_description(prop), "DESCRIPTION", &text,
-			       error_r) < 0)
+		if (pim_ical_text(t->p, icalproperty_get_description(prop), "DESCRIPTION", &text,
+				  error_r) < 0)
 			return -1;
 		if (text != NULL && *text != '\0') {
 			struct wbxml_node *body = pim_node_new(t->p, WBXML_AirSyncBase_Body, NULL);
@@ -338,64 +261,15 @@ static int map_todo(struct task *t, icalcomponent *todo, const char **error_r)
 	return 0;
 }
 
-/* Line numbers of the BEGIN:VTODO lines, in order (libical does not report lines). */
-static size_t *todo_lines(pool *p, const char *text, size_t len, size_t max, size_t *count_r)
-{
-	size_t *lines = pool_calloc(p, max + 1, sizeof(*lines));
-	size_t count = 0, line = 1;
-
-	for (size_t i = 0; i < len; i++) {
-		if (i == 0 || text[i - 1] == '\n') {
-			if (len - i >= 11 && strncasecmp(text + i, "BEGIN:VTODO", 11) == 0) {
-				if (count <= max)
-					lines[count] = line;
-				count++;
-			}
-		}
-		if (text[i] == '\n')
-			line++;
-	}
-	*count_r = count;
-	return lines;
-}
-
 int pim_vtodo_parse(pool *p, const char *text, size_t len, size_t max_input, size_t max_todos,
 		    struct pim_vtodo **todos_r, size_t *count_r, const char **error_r)
 {
-	size_t begins;
+	size_t begins, *lines;
+	icalcomponent *root;
 
-	if (len > max_input) {
-		*error_r = pool_printf(p, "input of %zu bytes exceeds the limit of %zu", len,
-				       max_input);
+	if (pim_ical_parse_input(p, text, len, max_input, max_todos, "VTODO", true, &lines,
+				 &begins, &root, error_r) < 0)
 		return -1;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		*error_r = "NUL byte in the input";
-		return -1;
-	}
-	size_t *lines = todo_lines(p, text, len, max_todos, &begins);
-	if (begins > max_todos) {
-		*error_r = pool_printf(p, "line %zu: more than %zu VTODOs", lines[max_todos],
-				       max_todos);
-		return -1;
-	}
-	/* Only iCalendar: libical would take any text as a component of unknown name. */
-	size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-	while (skip < len && strchr(" \t\r\n", text[skip]) != NULL)
-		skip++;
-	if (skip == len) {
-		*todos_r = NULL;
-		*count_r = 0;
-		return 0;
-	}
-	if (len - skip < 15 || (strncasecmp(text + skip, "BEGIN:VCALENDAR", 15) != 0 &&
-				strncasecmp(text + skip, "BEGIN:VTODO", 11) != 0)) {
-		*error_r = "line 1: not iCalendar (no BEGIN:VCALENDAR)";
-		return -1;
-	}
-	icalerror_set_errors_are_fatal(0);
-	char *copy = pool_strndup(p, text + skip, len - skip);
-	icalcomponent *root = icalparser_parse_string(copy);
 	if (root == NULL) {
 		*todos_r = NULL;
 		*count_r = 0;
@@ -444,13 +318,6 @@ static void add_time(icalcomponent *todo, icalproperty *(*make)(struct icaltimet
 	struct icaltimetype t = ical_time(eas, &ok);
 	if (ok)
 		icalcomponent_add_property(todo, make(t));
-}
-
-static void add_x(icalcomponent *todo, const char *name, const char *value)
-{
-	icalproperty *x = icalproperty_new_x(value);
-	icalproperty_set_x_name(x, name);
-	icalcomponent_add_property(todo, x);
 }
 
 static void add_rrule(icalcomponent *todo, const struct wbxml_node *rec)
@@ -525,12 +392,12 @@ void pim_vtodo_write(buf *out, pool *p, const struct wbxml_node *ad, const char 
 	const char *start = wbxml_child_str(ad, WBXML_Tasks_StartDate);
 	add_time(todo, icalproperty_new_dtstart, utc_start != NULL ? utc_start : start);
 	if (utc_start != NULL && start != NULL && strcmp(start, utc_start) != 0)
-		add_x(todo, "X-EAS-StartDate", start);
+		pim_ical_add_x(todo, "X-EAS-StartDate", start);
 	const char *utc_due = wbxml_child_str(ad, WBXML_Tasks_UtcDueDate);
 	const char *due = wbxml_child_str(ad, WBXML_Tasks_DueDate);
 	add_time(todo, icalproperty_new_due, utc_due != NULL ? utc_due : due);
 	if (utc_due != NULL && due != NULL && strcmp(due, utc_due) != 0)
-		add_x(todo, "X-EAS-DueDate", due);
+		pim_ical_add_x(todo, "X-EAS-DueDate", due);
 	s = wbxml_child_str(ad, WBXML_Tasks_Complete);
 	bool complete = s != NULL && strcmp(s, "1") == 0;
 	icalcomponent_add_property(todo, icalproperty_new_status(complete ? ICAL_STATUS_COMPLETED :
@@ -580,9 +447,6 @@ void pim_vtodo_write(buf *out, pool *p, const struct wbxml_node *ad, const char 
 		icalcomponent_add_property(alarm, icalproperty_new_description("Reminder"));
 		icalcomponent_add_component(todo, alarm);
 	}
-	char *ics = icalcomponent_as_ical_string_r(todo);
-	buf_puts(out, ics);
-	free(ics);
-	icalcomponent_free(todo);
+	pim_ical_emit(out, todo);
 	(void)p;
 }
