@@ -10,53 +10,22 @@
 #include "lib/pool.h"
 
 #include <check.h>
-#include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-static char easctl[4096];
-static char dir[64];
-
-/* Runs "easctl --data DIR ARGS > out 2> err" in DIR; its exit status. */
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char args[2048], cmd[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "cd %s && %s --data %s %s >out 2>err", dir, easctl, dir, args);
-	int status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static const char *output(const char *name)
-{
-	char path[256];
-	static char text[1 << 16];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	size_t n = fread(text, 1, sizeof(text) - 1, f);
-	text[n] = '\0';
-	fclose(f);
-	return text;
-}
+#define TEST_EASCTL_REDIRECT " >out 2>err"
+#include "cmd/test-easctl-env.h"
 
 static void assert_out(const char *needle)
 {
-	const char *out = output("out");
+	const char *out = read_file("out");
 	ck_assert_msg(strstr(out, needle) != NULL, "'%s' not in:\n%s", needle, out);
 }
 
 static void assert_err(const char *needle)
 {
-	const char *err = output("err");
+	const char *err = read_file("err");
 	ck_assert_msg(strstr(err, needle) != NULL, "'%s' not in:\n%s", needle, err);
 }
 
@@ -102,23 +71,15 @@ static void bench_close(struct bench *b)
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/easd-test-device-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	make_dir("device");
 	ck_assert_int_eq(run("context add ox.io"), 0);
-	char path[128];
-	snprintf(path, sizeof(path), "%s/pw", dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("pw\n", f);
-	fclose(f);
+	write_file("pw", "pw\n");
 	ck_assert_int_eq(run("user add mike@ox.io --password-stdin < pw"), 0);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	remove_dir();
 }
 
 /* The VALUE column of key in `policy show` output. */
@@ -127,7 +88,7 @@ static const char *shown_value(const char *key)
 	static char value[64];
 	char needle[80];
 	snprintf(needle, sizeof(needle), "\n%s ", key);
-	const char *line = strstr(output("out"), needle);
+	const char *line = strstr(read_file("out"), needle);
 	ck_assert_msg(line != NULL, "no line for %s", key);
 	line += strlen(needle);
 	line += strspn(line, " ");
@@ -177,7 +138,7 @@ START_TEST(device_list_and_show)
 	const char *error = NULL;
 
 	ck_assert_int_eq(run("device list mike@ox.io"), 0);
-	ck_assert_ptr_null(strstr(output("out"), "PHONE1"));
+	ck_assert_ptr_null(strstr(read_file("out"), "PHONE1"));
 	bench_open(&b);
 	struct store_device_info info = { .model = "iPhone15,2", .os = "iOS 17.1",
 					  .imei = "35 000", .friendly_name = "Mike's" };
@@ -287,7 +248,7 @@ START_TEST(device_resync_and_remove)
 	assert_out("device PHONE1 of mike@ox.io removed");
 	ck_assert_int_eq(run("device remove mike@ox.io PHONE1"), 1);
 	ck_assert_int_eq(run("device list mike@ox.io"), 0);
-	ck_assert_ptr_null(strstr(output("out"), "PHONE1"));
+	ck_assert_ptr_null(strstr(read_file("out"), "PHONE1"));
 	ck_assert_int_eq(run("device resync mike@ox.io PHONE1"), 1);
 	ck_assert_int_eq(run("help device resync"), 0);
 	assert_out("Status 9");
@@ -296,21 +257,8 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	const char *build = getenv("EASD_BUILD");
-	if (build != NULL) {
-		snprintf(easctl, sizeof(easctl), "%s/easctl", build);
-	} else {
-		char self[2048];
-		snprintf(self, sizeof(self), "%s", argc > 0 ? argv[0] : ".");
-		snprintf(easctl, sizeof(easctl), "%s/../easctl", dirname(self));
-	}
-	char *abs = realpath(easctl, NULL);
-	if (abs == NULL) {
-		fprintf(stderr, "test-easctl-device: no easctl at %s (build it first)\n", easctl);
+	if (find_easctl(argc, argv, "test-easctl-device") != 0)
 		return 1;
-	}
-	snprintf(easctl, sizeof(easctl), "%s", abs);
-	free(abs);
 
 	Suite *s = suite_create("easctl-device");
 	TCase *tc = tcase_create("easctl-device");
@@ -321,9 +269,5 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, device_wipe);
 	tcase_add_test(tc, device_resync_and_remove);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(s);
 }

@@ -8,52 +8,11 @@
 #include "lib/pool.h"
 
 #include <check.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-static char easctl[4096];
-static char dir[64];
-
-/* Runs "easctl --data DIR ARGS" (through the shell, for redirections); its exit status. */
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char args[2048], cmd[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "cd %s && %s --data %s %s", dir, easctl, dir, args);
-	int status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void write_file(const char *name, const char *text)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static char *read_file(const char *name)
-{
-	char path[256];
-	static char text[1 << 16];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	size_t n = fread(text, 1, sizeof(text) - 1, f);
-	text[n] = '\0';
-	fclose(f);
-	return text;
-}
+#include "cmd/test-easctl-env.h"
 
 /* Live items in the user's default folder of type. */
 static uint64_t items_in(const char *user, int type)
@@ -77,8 +36,7 @@ static uint64_t items_in(const char *user, int type)
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/easd-test-pim-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	make_dir("pim");
 	ck_assert_int_eq(run("context add ox.io >/dev/null"), 0);
 	ck_assert_int_eq(run("user add mike@ox.io --password-stdin >/dev/null <<EOF\npw\nEOF"),
 			 0);
@@ -88,9 +46,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	remove_dir();
 }
 
 static const char cards[] =
@@ -167,21 +123,8 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	const char *build = getenv("EASD_BUILD");
-	if (build != NULL) {
-		snprintf(easctl, sizeof(easctl), "%s/easctl", build);
-	} else {
-		char self[2048];
-		snprintf(self, sizeof(self), "%s", argc > 0 ? argv[0] : ".");
-		snprintf(easctl, sizeof(easctl), "%s/../easctl", dirname(self));
-	}
-	char *abs = realpath(easctl, NULL);
-	if (abs == NULL) {
-		fprintf(stderr, "test-easctl-pim: no easctl at %s (build it first)\n", easctl);
+	if (find_easctl(argc, argv, "test-easctl-pim") != 0)
 		return 1;
-	}
-	snprintf(easctl, sizeof(easctl), "%s", abs);
-	free(abs);
 
 	Suite *s = suite_create("easctl-pim");
 	TCase *tc = tcase_create("easctl-pim");
@@ -191,9 +134,5 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, contacts_transactional);
 	tcase_add_test(tc, tasks_roundtrip);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return run_suite(s);
 }
