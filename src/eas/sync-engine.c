@@ -237,7 +237,8 @@ static enum store_result run_add(struct coll_run *run, const struct sync_client_
 	struct sync_reply *reply = add_reply(env, run->res, &run->reply_cap, SYNC_CMD_ADD, NULL,
 					     SYNC_STATUS_CONVERSION_ERROR);
 	reply->client_id = cmd->client_id;
-	if (strlen(cmd->client_id) > STORE_SYNC_CLIENTID_MAX || run->res->ops == NULL)
+	if (strlen(cmd->client_id) > STORE_SYNC_CLIENTID_MAX || run->res->ops == NULL ||
+	    (unsigned char)cmd->client_id[0] < 0x20)
 		return STORE_OK;
 
 	enum store_result r = store_sync_clientid_get(env->store, env->pool, run->state.id,
@@ -256,6 +257,13 @@ static enum store_result run_add(struct coll_run *run, const struct sync_client_
 
 	struct store_item existing;
 	bool dup;
+	if (cmd->appdata == NULL) {
+		/* MS-ASCMD 2.2.3.11: ApplicationData is required in an Add; Q-PARSE-1 tolerates
+		 * an empty <ApplicationData/>, not a missing one. Status 6, nothing written. */
+		log_info("Sync Add %s in %s refused: no ApplicationData", cmd->client_id,
+			 run->folder.server_id);
+		return STORE_OK;
+	}
 	if (convert(run, cmd, NULL, false, &in) < 0) {
 		log_info("Sync Add %s in %s refused: %s", cmd->client_id, run->folder.server_id,
 			 run->error);
@@ -342,6 +350,27 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if ((r = store_sync_view_held(env->store, run->state.id, old.id, &held, &run->error)) !=
 	    STORE_OK)
 		return r;
+	if (!delete_instance) {
+		/* The retry rule (Q-SYNC-1): this Change repeated with the key of a lost answer
+		 * found what the first attempt wrote. */
+		int64_t mine_id, mine;
+		r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+				       STORE_SYNC_CMD_CHANGE, cmd->server_id, &mine_id, &mine,
+				       &run->error);
+		if (r == STORE_OK && mine_id == old.id) {
+			if (old.modseq == mine) {
+				/* Nobody wrote since: already applied, the same answer. */
+				run->wrote = true;
+				return store_sync_view_set_pending(env->store, run->state.id,
+								   old.id, mine, &run->error);
+			}
+			/* The device holds its own first write; a later writer conflicts. */
+			if (mine > held)
+				held = mine;
+		} else if (r != STORE_OK && r != STORE_NOT_FOUND) {
+			return r;
+		}
+	}
 	if (server_wins(run, &old, held)) {
 		/* The server's version goes to the device by the change scan. */
 		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
@@ -365,6 +394,11 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if (r != STORE_OK)
 		return r;
 	run->wrote = true;
+	if (!delete_instance &&
+	    (r = store_sync_cmd_put(env->store, run->state.id, run->state.synckey,
+				    STORE_SYNC_CMD_CHANGE, cmd->server_id, item.id, item.modseq,
+				    &run->error)) != STORE_OK)
+		return r;
 	/* A client-wins calendar Change merged into a version the device had not seen:
 	 * the stored exceptions another device made (kept by the merge) are not on this
 	 * device, so the merged series goes back to it instead of counting as its own
@@ -392,6 +426,19 @@ static enum store_result run_delete(struct coll_run *run, const struct sync_clie
 		return run_change(run, cmd, true);
 	enum store_result r = command_item(run, cmd->server_id, false, &item);
 	if (r == STORE_NOT_FOUND) {
+		/* The retry rule (Q-SYNC-1): the same Delete with the key of a lost answer
+		 * finds the tombstone the first attempt made; it answers as then. */
+		int64_t mine_id, mine;
+		r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+				       STORE_SYNC_CMD_DELETE, cmd->server_id, &mine_id, &mine,
+				       &run->error);
+		if (r == STORE_OK) {
+			run->wrote = true;
+			return store_sync_view_set_pending(env->store, run->state.id, mine_id, 0,
+							   &run->error);
+		}
+		if (r != STORE_NOT_FOUND)
+			return r;
 		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_DELETE, cmd->server_id,
 			  SYNC_STATUS_NOT_FOUND);
 		return STORE_OK;
@@ -412,7 +459,8 @@ static enum store_result run_delete(struct coll_run *run, const struct sync_clie
 		return store_sync_view_set_pending(env->store, run->state.id, item.id, 0,
 						   &run->error);
 	}
-	r = store_item_delete(env->store, env->user_id, cmd->server_id, env->device, NULL,
+	int64_t tomb = 0;
+	r = store_item_delete(env->store, env->user_id, cmd->server_id, env->device, &tomb,
 			      &run->error);
 	if (r == STORE_NOT_FOUND) {
 		add_reply(env, run->res, &run->reply_cap, SYNC_CMD_DELETE, cmd->server_id,
@@ -420,6 +468,10 @@ static enum store_result run_delete(struct coll_run *run, const struct sync_clie
 		return STORE_OK;
 	}
 	if (r != STORE_OK)
+		return r;
+	if ((r = store_sync_cmd_put(env->store, run->state.id, run->state.synckey,
+				    STORE_SYNC_CMD_DELETE, cmd->server_id, item.id, tomb,
+				    &run->error)) != STORE_OK)
 		return r;
 	return store_sync_view_set_pending(env->store, run->state.id, item.id, 0, &run->error);
 }
@@ -480,11 +532,14 @@ static int classify(const struct store_item *item, int64_t held, int filter, int
 		 * discarded (Q-SYNC-8): it holds nothing any more. */
 		return item->origin_device == device ? CLASS_FORGET : SYNC_OUT_DELETE;
 	}
+	/* The filter first: an item the device holds at its modseq leaves with a SoftDelete
+	 * when a narrowed filter (the rescan of update_options) takes it out (MS-ASCMD
+	 * 2.2.3.172). */
+	if (!filter_pass(item, filter, now))
+		return held > 0 ? SYNC_OUT_SOFT_DELETE : CLASS_NONE;
 	if (held == item->modseq)
 		return CLASS_NONE; /* its own write, or sent already (Q-SYNC-8) */
-	if (filter_pass(item, filter, now))
-		return held > 0 ? SYNC_OUT_CHANGE : SYNC_OUT_ADD;
-	return held > 0 ? SYNC_OUT_SOFT_DELETE : CLASS_NONE;
+	return held > 0 ? SYNC_OUT_CHANGE : SYNC_OUT_ADD;
 }
 
 /* Copies what the response needs of item into p (the scan's batch pool goes away). */

@@ -987,8 +987,8 @@ START_TEST(test_failed_collection_writes_nothing)
 }
 END_TEST
 
-/* A Delete repeated after a lost response: the item is already a tombstone (Status 8 for
- * the repeated command), and the device's own Delete is still not sent back to it
+/* A Delete repeated after a lost response: the item is already a tombstone the device's
+ * own first attempt made (the same answer as the lost one, Q-SYNC-1), and the device's own Delete is still not sent back to it
  * (Q-SYNC-8), while the other device gets it. */
 START_TEST(test_retried_delete_not_echoed)
 {
@@ -1017,6 +1017,189 @@ START_TEST(test_retried_delete_not_echoed)
 	ck_assert_ptr_null(ts_sync(&t, &t.a, ts_key(&t, c), t.contacts.server_id, 0));
 	c = ts_coll(ts_sync(&t, &t.b, kb, t.contacts.server_id, 0), t.contacts.server_id);
 	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Delete), 1);
+	ts_close(&t);
+}
+END_TEST
+
+/* Sends Change(x, FirstName first) and Delete(y) with key (retry rule tests). */
+static struct wbxml_node *send_change_delete(struct ts *t, const char *key, const char *x,
+					     const char *first, const char *y)
+{
+	struct ts_req r;
+	ts_sync_begin(&r);
+	ts_collection(&r, key, t->contacts.server_id);
+	wbxml_start(&r.w, WBXML_AirSync_Commands);
+	wbxml_start(&r.w, WBXML_AirSync_Change);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, x);
+	ts_contact_appdata(&r.w, first, "Same");
+	wbxml_end(&r.w);
+	wbxml_start(&r.w, WBXML_AirSync_Delete);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, y);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	ts_sync_end(&r);
+	return ts_coll(ts_send(t, eas_cmd_sync, &t->a, &r), t->contacts.server_id);
+}
+
+/* The retry rule (Q-SYNC-1) for Change and Delete: the same request with the key of a lost
+ * answer gets the same answer (no Responses, nothing sent back), the Change is not written
+ * twice, and the other device gets one Change and one Delete. */
+START_TEST(test_retry_rule_with_changes_and_deletes)
+{
+	struct ts t;
+
+	ts_open(&t, 141);
+	struct store_item x = ts_server_contact(&t, "Orig", "Same");
+	struct store_item y = ts_server_contact(&t, "Gone", "Soon");
+	const char *ka = prime(&t, &t.a, &t.contacts);
+	const char *kb = prime(&t, &t.b, &t.contacts);
+	const char *lost_key = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct wbxml_node *c = send_change_delete(&t, ka, x.server_id, "Client",
+							  y.server_id);
+		ck_assert_int_eq(ts_int(c, WBXML_AirSync_Status), 1);
+		ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Responses));
+		ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Commands));
+		if (attempt == 0)
+			lost_key = ts_key(&t, c);
+		else
+			ck_assert_str_eq(ts_key(&t, c), lost_key);
+	}
+	ck_assert_str_eq(stored_first(&t, x.server_id), "Client");
+	ck_assert_uint_eq(ts_count(&t, &t.contacts), 1);
+	ck_assert_ptr_null(ts_sync(&t, &t.a, lost_key, t.contacts.server_id, 0));
+	struct wbxml_node *c = ts_coll(ts_sync(&t, &t.b, kb, t.contacts.server_id, 0),
+				       t.contacts.server_id);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change), 1);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Delete), 1);
+	ts_close(&t);
+}
+END_TEST
+
+/* A retried Change after another writer changed the item since the first attempt: the
+ * device holds its own first write, so the other write is a real conflict (Status 7, the
+ * server's version sent). */
+START_TEST(test_retry_rule_change_then_other_writer)
+{
+	struct ts t;
+
+	ts_open(&t, 141);
+	struct store_item x = ts_server_contact(&t, "Orig", "Same");
+	const char *ka = prime(&t, &t.a, &t.contacts);
+	struct wbxml_node *c = send_change(&t, &t.a, ka, x.server_id, "Client", -1);
+	ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Responses));
+	server_rename(&t, x.server_id, "Server");
+	c = send_change(&t, &t.a, ka, x.server_id, "Client", -1);
+	struct wbxml_node *rep = ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Change, 0);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(ts_int(rep, WBXML_AirSync_Status), 7);
+	struct wbxml_node *chg = ts_nth(c, WBXML_AirSync_Commands, WBXML_AirSync_Change, 0);
+	ck_assert_ptr_nonnull(chg);
+	ck_assert_str_eq(ts_prop(chg, WBXML_Contacts_FirstName), "Server");
+	ck_assert_str_eq(stored_first(&t, x.server_id), "Server");
+	ts_close(&t);
+}
+END_TEST
+
+/* A Delete of an item that another device deleted is still "not found" (Status 8): only the
+ * device's own Delete under the same key counts as already done. */
+START_TEST(test_delete_of_other_devices_tombstone)
+{
+	struct ts t;
+	struct ts_req r;
+
+	ts_open(&t, 141);
+	struct store_item y = ts_server_contact(&t, "Gone", "Soon");
+	const char *ka = prime(&t, &t.a, &t.contacts);
+	const char *kb = prime(&t, &t.b, &t.contacts);
+	for (int dev = 0; dev < 2; dev++) {
+		ts_sync_begin(&r);
+		ts_collection(&r, dev == 0 ? kb : ka, t.contacts.server_id);
+		wbxml_start(&r.w, WBXML_AirSync_Commands);
+		wbxml_start(&r.w, WBXML_AirSync_Delete);
+		wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, y.server_id);
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		ts_sync_end(&r);
+		struct wbxml_node *c = ts_coll(ts_send(&t, eas_cmd_sync, dev == 0 ? &t.b : &t.a,
+						       &r), t.contacts.server_id);
+		struct wbxml_node *rep = ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete,
+						0);
+		if (dev == 0)
+			ck_assert_ptr_null(rep);
+		else
+			ck_assert_int_eq(ts_int(rep, WBXML_AirSync_Status), 8);
+	}
+	ts_close(&t);
+}
+END_TEST
+
+/* MS-ASCMD 2.2.3.172: a narrowed FilterType (none, then 8) SoftDeletes the completed tasks
+ * the device already holds. */
+START_TEST(test_filter_narrowed_soft_deletes)
+{
+	struct ts t;
+	struct ts_req r;
+
+	ts_open(&t, 141);
+	ts_server_task(&t, "Open", false);
+	ts_server_task(&t, "Done", true);
+	const char *key = ts_key(&t, ts_coll(ts_sync(&t, &t.a, "0", t.tasks.server_id, 0),
+					     t.tasks.server_id));
+	struct wbxml_node *c = ts_coll(ts_sync(&t, &t.a, key, t.tasks.server_id, 0),
+				       t.tasks.server_id);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Add), 2);
+	key = ts_key(&t, c);
+
+	ts_sync_begin(&r);
+	ts_collection(&r, key, t.tasks.server_id);
+	wbxml_start(&r.w, WBXML_AirSync_Options);
+	wbxml_elem_uint(&r.w, WBXML_AirSync_FilterType, 8);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	ts_sync_end(&r);
+	c = ts_coll(ts_send(&t, eas_cmd_sync, &t.a, &r), t.tasks.server_id);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_SoftDelete), 1);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Add), 0);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change), 0);
+	key = ts_key(&t, c);
+	ck_assert_ptr_null(ts_sync(&t, &t.a, key, t.tasks.server_id, 0));
+	ts_close(&t);
+}
+END_TEST
+
+/* MS-ASCMD 2.2.3.11: an Add without ApplicationData answers Status 6 and writes nothing;
+ * an empty <ApplicationData/> is still taken (Q-PARSE-1). */
+START_TEST(test_add_without_application_data)
+{
+	struct ts t;
+	struct ts_req r;
+
+	ts_open(&t, 141);
+	const char *key = prime(&t, &t.a, &t.contacts);
+	ts_sync_begin(&r);
+	ts_collection(&r, key, t.contacts.server_id);
+	wbxml_start(&r.w, WBXML_AirSync_Commands);
+	wbxml_start(&r.w, WBXML_AirSync_Add);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ClientId, "none");
+	wbxml_end(&r.w);
+	wbxml_start(&r.w, WBXML_AirSync_Add);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ClientId, "empty");
+	wbxml_elem_empty(&r.w, WBXML_AirSync_ApplicationData);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	ts_sync_end(&r);
+	struct wbxml_node *c = ts_coll(ts_send(&t, eas_cmd_sync, &t.a, &r), t.contacts.server_id);
+	ck_assert_int_eq(ts_int(c, WBXML_AirSync_Status), 1);
+	struct wbxml_node *none = ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0);
+	ck_assert_str_eq(wbxml_child_str(none, WBXML_AirSync_ClientId), "none");
+	ck_assert_int_eq(ts_int(none, WBXML_AirSync_Status), 6);
+	ck_assert_ptr_null(wbxml_child(none, WBXML_AirSync_ServerId));
+	ck_assert_ptr_nonnull(reply_server_id(c, "empty"));
+	ck_assert_uint_eq(ts_count(&t, &t.contacts), 1);
 	ts_close(&t);
 }
 END_TEST
@@ -1177,6 +1360,11 @@ int main(void)
 	tcase_add_test(tc, test_retried_delete_not_echoed);
 	tcase_add_test(tc, test_users_are_isolated);
 	tcase_add_test(tc, test_body_options);
+	tcase_add_test(tc, test_retry_rule_with_changes_and_deletes);
+	tcase_add_test(tc, test_retry_rule_change_then_other_writer);
+	tcase_add_test(tc, test_delete_of_other_devices_tombstone);
+	tcase_add_test(tc, test_filter_narrowed_soft_deletes);
+	tcase_add_test(tc, test_add_without_application_data);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -420,6 +420,10 @@ enum store_result store_sync_clientid_put(struct store *store, int64_t state_id,
 	if (len == 0 || len > STORE_SYNC_CLIENTID_MAX) {
 		store_set_error(store, "a ClientId has 1-%d bytes", STORE_SYNC_CLIENTID_MAX);
 		ret = STORE_INVALID;
+	} else if ((unsigned char)client_id[0] < 0x20) {
+		/* That key space is the memory of Changes and Deletes (store_sync_cmd_put). */
+		store_set_error(store, "a ClientId starts with a printable character");
+		ret = STORE_INVALID;
 	} else {
 		sqlite3_stmt *stmt = store_stmt(store, SQL_CLIENTID_PUT);
 		if (stmt != NULL) {
@@ -432,6 +436,57 @@ enum store_result store_sync_clientid_put(struct store *store, int64_t state_id,
 			ret = store_stmt_run(store, stmt, "remembering a ClientId");
 		}
 	}
+	if (ret != STORE_OK)
+		store_error_to(store, error_r);
+	return ret;
+}
+
+/* ---- Memory of Changes and Deletes ---- */
+
+/* The key of a command in sync_client_ids: a control byte no ClientId starts with, the
+ * kind, the ServerId. */
+static const char *cmd_key(pool *p, enum store_sync_cmd_kind kind, const char *server_id)
+{
+	size_t len = strlen(server_id);
+	char *key = pool_alloc(p, len + 3);
+
+	key[0] = '\x01';
+	key[1] = (char)kind;
+	memcpy(key + 2, server_id, len + 1);
+	return key;
+}
+
+enum store_result store_sync_cmd_get(struct store *store, int64_t state_id, uint32_t synckey,
+				     enum store_sync_cmd_kind kind, const char *server_id,
+				     int64_t *item_id_r, int64_t *modseq_r, const char **error_r)
+{
+	pool *p = pool_new(256);
+	const char *sid;
+	enum store_result ret = store_sync_clientid_get(store, p, state_id, synckey,
+							cmd_key(p, kind, server_id), &sid,
+							item_id_r, modseq_r, error_r);
+	pool_free(&p);
+	return ret;
+}
+
+enum store_result store_sync_cmd_put(struct store *store, int64_t state_id, uint32_t synckey,
+				     enum store_sync_cmd_kind kind, const char *server_id,
+				     int64_t item_id, int64_t modseq, const char **error_r)
+{
+	enum store_result ret = STORE_ERROR;
+	pool *p = pool_new(256);
+	sqlite3_stmt *stmt = store_stmt(store, SQL_CLIENTID_PUT);
+
+	if (stmt != NULL) {
+		sqlite3_bind_int64(stmt, 1, state_id);
+		sqlite3_bind_int64(stmt, 2, synckey);
+		store_bind_text(stmt, 3, cmd_key(p, kind, server_id));
+		sqlite3_bind_int64(stmt, 4, item_id);
+		store_bind_text(stmt, 5, server_id);
+		sqlite3_bind_int64(stmt, 6, modseq);
+		ret = store_stmt_run(store, stmt, "remembering a client command");
+	}
+	pool_free(&p);
 	if (ret != STORE_OK)
 		store_error_to(store, error_r);
 	return ret;

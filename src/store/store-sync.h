@@ -128,6 +128,28 @@ enum store_result store_sync_clientid_put(struct store *store, int64_t state_id,
 					  const char *server_id, int64_t modseq,
 					  const char **error_r);
 
+/* ---- Memory of the client's Changes and Deletes ----
+ * The retry rule (Q-SYNC-1) for Change and Delete: what a command of the request with
+ * SyncKey synckey wrote, so that the same command repeated with the same key (the answer
+ * was lost, the pending view discarded) is known for the device's own write. Kept and
+ * dropped with the ClientId memory of that key (in its table, under keys no ClientId can
+ * take: they start with a control byte, and store_sync_clientid_put refuses those). */
+enum store_sync_cmd_kind {
+	STORE_SYNC_CMD_CHANGE = 'C',
+	STORE_SYNC_CMD_DELETE = 'D',
+};
+
+/* What the kind command on server_id in the request with SyncKey synckey wrote: the item
+ * and the modseq it gave it (a Delete: the tombstone's). STORE_NOT_FOUND: nothing. */
+enum store_result store_sync_cmd_get(struct store *store, int64_t state_id, uint32_t synckey,
+				     enum store_sync_cmd_kind kind, const char *server_id,
+				     int64_t *item_id_r, int64_t *modseq_r, const char **error_r);
+/* Remembers that the kind command on server_id in the request with SyncKey synckey wrote
+ * item_id at modseq. */
+enum store_result store_sync_cmd_put(struct store *store, int64_t state_id, uint32_t synckey,
+				     enum store_sync_cmd_kind kind, const char *server_id,
+				     int64_t item_id, int64_t modseq, const char **error_r);
+
 /* ---- Cached request of a device (empty and Partial Sync, 12.1+) ---- */
 
 /* The cached bytes (copied into p). STORE_NOT_FOUND: nothing cached. */

@@ -266,6 +266,48 @@ START_TEST(test_clientid_memory)
 			 STORE_INVALID);
 	ck_assert_int_eq(store_sync_clientid_put(f.store, st.id, 2, "", 1, "8:1", 1, &error),
 			 STORE_INVALID);
+	/* The key space of the Change/Delete memory is not a ClientId's. */
+	ck_assert_int_eq(store_sync_clientid_put(f.store, st.id, 2, "\x01" "C8:1", 1, "8:1", 1,
+						 &error), STORE_INVALID);
+	fixture_close(&f);
+}
+END_TEST
+
+/* The memory of Changes and Deletes (retry rule, Q-SYNC-1): per key and kind, apart from
+ * the ClientIds, forgotten with its key at confirm. */
+START_TEST(test_command_memory)
+{
+	struct fixture f;
+	const char *error = NULL, *sid = NULL;
+	int64_t item = 0, modseq = 0;
+
+	fixture_open(&f, "cmdmem");
+	struct store_sync_state st = reset(&f, f.dev_a, f.contacts.id);
+	ck_assert_int_eq(store_sync_cmd_put(f.store, st.id, 1, STORE_SYNC_CMD_CHANGE, "8:7", 7, 70,
+					    &error), STORE_OK);
+	ck_assert_int_eq(store_sync_cmd_put(f.store, st.id, 1, STORE_SYNC_CMD_DELETE, "8:9", 9, 90,
+					    &error), STORE_OK);
+	ck_assert_int_eq(store_sync_cmd_get(f.store, st.id, 1, STORE_SYNC_CMD_CHANGE, "8:7", &item,
+					    &modseq, &error), STORE_OK);
+	ck_assert_int_eq(item, 7);
+	ck_assert_int_eq(modseq, 70);
+	ck_assert_int_eq(store_sync_cmd_get(f.store, st.id, 1, STORE_SYNC_CMD_DELETE, "8:9", &item,
+					    &modseq, &error), STORE_OK);
+	ck_assert_int_eq(item, 9);
+	ck_assert_int_eq(modseq, 90);
+	/* Another kind, another key, a ClientId equal to the ServerId: nothing. */
+	ck_assert_int_eq(store_sync_cmd_get(f.store, st.id, 1, STORE_SYNC_CMD_DELETE, "8:7", &item,
+					    &modseq, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_sync_cmd_get(f.store, st.id, 2, STORE_SYNC_CMD_CHANGE, "8:7", &item,
+					    &modseq, &error), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_sync_clientid_get(f.store, f.p, st.id, 1, "8:7", &sid, &item,
+						 &modseq, &error), STORE_NOT_FOUND);
+	/* Confirming key 2 forgets key 1. */
+	st.pending_key = 2;
+	ck_assert_int_eq(store_sync_state_save(f.store, &st, &error), STORE_OK);
+	ck_assert_int_eq(store_sync_confirm(f.store, &st, &error), STORE_OK);
+	ck_assert_int_eq(store_sync_cmd_get(f.store, st.id, 1, STORE_SYNC_CMD_CHANGE, "8:7", &item,
+					    &modseq, &error), STORE_NOT_FOUND);
 	fixture_close(&f);
 }
 END_TEST
@@ -419,6 +461,7 @@ int main(void)
 	tcase_add_test(tc, test_confirm_applies_the_pending_view);
 	tcase_add_test(tc, test_discard_restores_the_confirmed_view);
 	tcase_add_test(tc, test_clientid_memory);
+	tcase_add_test(tc, test_command_memory);
 	tcase_add_test(tc, test_options_and_supported);
 	tcase_add_test(tc, test_request_cache);
 	tcase_add_test(tc, test_device_reset_and_cascades);
