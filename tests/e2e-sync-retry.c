@@ -1,28 +1,26 @@
-/* Tests of issue 5 that the current code fails because it differs from the specification
- * (kept out of the build until it is fixed; move this file to tests/ then). Each test says
- * what is expected and why.
+/* e2e-sync-retry: Sync behaviours the specification fixes and easd once got wrong (they
+ * were kept in tests/pending until sync-engine.c was fixed). Each test says what is expected
+ * and why.
  *
  * - test_add_without_appdata: MS-ASCMD 2.2.3.11 (ApplicationData is required, 1...1, in a
- *   Sync Add). easd treats a missing ApplicationData like an empty one (sync-engine.c, the
- *   `&empty` fallback of the Add) and stores an empty contact with Status 1. Q-PARSE-1 asks
+ *   Sync Add). easd once treated a missing ApplicationData like an empty one and stored an
+ *   empty contact with Status 1. Q-PARSE-1 asks
  *   for tolerance of an *empty* <ApplicationData/> (Nexus 5), not of a missing one. Expected:
  *   the Add is refused (Status 6 in its Responses entry, or 4), nothing is written.
  * - test_retry_changes_deletes: the retry rule (issue 5 point 4, Q-SYNC-1: "a client that
  *   sends SyncKey N again gets an equivalent response") for Change and Delete. A phone
  *   sends Change(X) and Delete(Y) with key N, loses the answer (which had neither
- *   Responses nor Commands), sends the same request with N again. easd answers the retry
- *   with Response Change X Status 7 plus X as a server Change (with Conflict 1 or no
- *   Conflict: the phone's own first write is taken for another writer's), and Response
- *   Delete Y Status 8 (whatever Conflict says). Expected: the same answer as the lost one
+ *   Responses nor Commands), sends the same request with N again. easd once answered the
+ *   retry with Response Change X Status 7 plus X as a server Change (the phone's own first
+ *   write taken for another writer's) and Response Delete Y Status 8. Expected: the same answer as the lost one
  *   (Status 1 or no Responses entry, nothing sent back), as the ClientId memory does for
  *   Adds.
  * - test_filter_narrowed: MS-ASCMD 2.2.3.172 (SoftDelete: "deletes an object from the client
  *   when it falls outside the FilterType results") and issue 5 point 4 ("FilterType ... with
  *   SoftDelete when an item leaves the window"). A phone that synced the tasks without a
  *   filter, then sends FilterType 8 (incomplete tasks) with its key, must get a SoftDelete
- *   for each completed task it holds. easd answers Status 1 with no command: the rescan that
- *   a changed filter starts (sync-engine.c update_options: state.modseq = 0) skips items the
- *   view already holds at their modseq before it looks at the filter. */
+ *   for each completed task it holds. easd once answered Status 1 with no command (the
+ *   rescan of a changed filter skipped items held at their modseq before the filter). */
 #include "harness.h"
 #include "db.h"
 
@@ -177,10 +175,10 @@ START_TEST(test_filter_narrowed)
 }
 END_TEST
 
-static Suite *pending_suite(void)
+static Suite *retry_suite(void)
 {
-	Suite *s = suite_create("e2e-sync-pending");
-	TCase *tc = h_tcase_new("pending");
+	Suite *s = suite_create("e2e-sync-retry");
+	TCase *tc = h_tcase_new("retry");
 
 	tcase_add_loop_test(tc, test_add_without_appdata, 0, 4);
 	tcase_add_loop_test(tc, test_retry_changes_deletes, 0, 4);
@@ -191,5 +189,5 @@ static Suite *pending_suite(void)
 
 int main(void)
 {
-	return h_main(pending_suite());
+	return h_main(retry_suite());
 }
