@@ -350,23 +350,19 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if ((r = store_sync_view_held(env->store, run->state.id, old.id, &held, &run->error)) !=
 	    STORE_OK)
 		return r;
+	bool applied = false;
 	if (!delete_instance) {
 		/* The retry rule (Q-SYNC-1): this Change repeated with the key of a lost answer
-		 * found what the first attempt wrote. */
+		 * finds what the first attempt wrote. The device holds that write: no conflict
+		 * with it, only with a later writer's. */
 		int64_t mine_id, mine;
 		r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
 				       STORE_SYNC_CMD_CHANGE, cmd->server_id, &mine_id, &mine,
 				       &run->error);
 		if (r == STORE_OK && mine_id == old.id) {
-			if (old.modseq == mine) {
-				/* Nobody wrote since: already applied, the same answer. */
-				run->wrote = true;
-				return store_sync_view_set_pending(env->store, run->state.id,
-								   old.id, mine, &run->error);
-			}
-			/* The device holds its own first write; a later writer conflicts. */
 			if (mine > held)
 				held = mine;
+			applied = old.modseq == mine;
 		} else if (r != STORE_OK && r != STORE_NOT_FOUND) {
 			return r;
 		}
@@ -382,6 +378,14 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_CONVERSION_ERROR);
 		return STORE_OK;
+	}
+	if (applied && in.data_len == old.data_len &&
+	    (old.data_len == 0 || memcmp(in.data, old.data, old.data_len) == 0)) {
+		/* The repeated Change is already in the store as the first attempt wrote it:
+		 * nothing to write again, the same answer. */
+		run->wrote = true;
+		return store_sync_view_set_pending(env->store, run->state.id, old.id, old.modseq,
+						   &run->error);
 	}
 	r = store_item_update(env->store, env->pool, env->user_id, cmd->server_id, &in,
 			      env->device, &item, &run->error);

@@ -1054,17 +1054,25 @@ START_TEST(test_retry_rule_with_changes_and_deletes)
 	struct store_item y = ts_server_contact(&t, "Gone", "Soon");
 	const char *ka = prime(&t, &t.a, &t.contacts);
 	const char *kb = prime(&t, &t.b, &t.contacts);
-	const char *lost_key = NULL;
+	const char *lost_key = NULL, *error = NULL;
+	int64_t first_modseq = 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct wbxml_node *c = send_change_delete(&t, ka, x.server_id, "Client",
 							  y.server_id);
 		ck_assert_int_eq(ts_int(c, WBXML_AirSync_Status), 1);
 		ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Responses));
 		ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Commands));
-		if (attempt == 0)
+		struct store_item now;
+		ck_assert_int_eq(store_item_get(t.store, t.p, t.user.id, x.server_id, false, &now,
+						&error), STORE_OK);
+		if (attempt == 0) {
 			lost_key = ts_key(&t, c);
-		else
+			first_modseq = now.modseq;
+		} else {
 			ck_assert_str_eq(ts_key(&t, c), lost_key);
+			/* Not written twice. */
+			ck_assert_int_eq(now.modseq, first_modseq);
+		}
 	}
 	ck_assert_str_eq(stored_first(&t, x.server_id), "Client");
 	ck_assert_uint_eq(ts_count(&t, &t.contacts), 1);
@@ -1098,6 +1106,27 @@ START_TEST(test_retry_rule_change_then_other_writer)
 	ck_assert_ptr_nonnull(chg);
 	ck_assert_str_eq(ts_prop(chg, WBXML_Contacts_FirstName), "Server");
 	ck_assert_str_eq(stored_first(&t, x.server_id), "Server");
+	ts_close(&t);
+}
+END_TEST
+
+/* A Change repeated with the key of a lost answer but edited again on the phone meanwhile:
+ * no conflict with its own first write, the new content is stored. */
+START_TEST(test_retry_rule_change_edited_again)
+{
+	struct ts t;
+
+	ts_open(&t, 141);
+	struct store_item x = ts_server_contact(&t, "Orig", "Same");
+	const char *ka = prime(&t, &t.a, &t.contacts);
+	struct wbxml_node *c = send_change(&t, &t.a, ka, x.server_id, "Client", -1);
+	const char *lost_key = ts_key(&t, c);
+	c = send_change(&t, &t.a, ka, x.server_id, "Client2", -1);
+	ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Responses));
+	ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Commands));
+	ck_assert_str_eq(ts_key(&t, c), lost_key);
+	ck_assert_str_eq(stored_first(&t, x.server_id), "Client2");
+	ck_assert_ptr_null(ts_sync(&t, &t.a, lost_key, t.contacts.server_id, 0));
 	ts_close(&t);
 }
 END_TEST
@@ -1362,6 +1391,7 @@ int main(void)
 	tcase_add_test(tc, test_body_options);
 	tcase_add_test(tc, test_retry_rule_with_changes_and_deletes);
 	tcase_add_test(tc, test_retry_rule_change_then_other_writer);
+	tcase_add_test(tc, test_retry_rule_change_edited_again);
 	tcase_add_test(tc, test_delete_of_other_devices_tombstone);
 	tcase_add_test(tc, test_filter_narrowed_soft_deletes);
 	tcase_add_test(tc, test_add_without_application_data);
