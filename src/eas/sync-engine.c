@@ -162,6 +162,7 @@ struct coll_run {
 	size_t reply_cap;
 	bool wrote;                 /* the client's commands changed what the device holds */
 	bool echo;                  /* a write of the client must go back to it (merged) */
+	int64_t own_floor;          /* the device's own writes after this modseq stay with it */
 	const char *error;          /* the store's message when a step failed */
 };
 
@@ -525,9 +526,11 @@ static enum store_result run_commands(struct coll_run *run)
 #define CLASS_NONE (-1)
 #define CLASS_FORGET (-2)
 
-/* What the device should get for item, given the modseq it holds (0: nothing). */
+/* What the device should get for item, given the modseq it holds (0: nothing). own_floor:
+ * the modseq the device's view had reached before this request (before a filter change
+ * restarted the scan): its own writes after it stay on it whatever the filter. */
 static int classify(const struct store_item *item, int64_t held, int filter, int64_t now,
-		    int64_t device)
+		    int64_t device, int64_t own_floor)
 {
 	if (item->deleted) {
 		if (held == 0)
@@ -536,9 +539,11 @@ static int classify(const struct store_item *item, int64_t held, int filter, int
 		 * discarded (Q-SYNC-8): it holds nothing any more. */
 		return item->origin_device == device ? CLASS_FORGET : SYNC_OUT_DELETE;
 	}
-	/* The filter first: an item the device holds at its modseq leaves with a SoftDelete
-	 * when a narrowed filter (the rescan of update_options) takes it out (MS-ASCMD
-	 * 2.2.3.172). */
+	if (held == item->modseq && item->origin_device == device && item->modseq > own_floor)
+		return CLASS_NONE; /* its own write of this request or a lost one (Q-SYNC-8) */
+	/* The filter before "held at its modseq": an item the device holds leaves with a
+	 * SoftDelete when a narrowed filter (the rescan of update_options) takes it out
+	 * (MS-ASCMD 2.2.3.172). */
 	if (!filter_pass(item, filter, now))
 		return held > 0 ? SYNC_OUT_SOFT_DELETE : CLASS_NONE;
 	if (held == item->modseq)
@@ -592,7 +597,8 @@ static enum store_result scan_changes(struct coll_run *run, uint32_t window, int
 						 &run->error);
 			if (r != STORE_OK)
 				break;
-			int kind = classify(&items[i], held, run->filter, env->now, env->device);
+			int kind = classify(&items[i], held, run->filter, env->now, env->device,
+					    run->own_floor);
 			if (kind == CLASS_FORGET) {
 				r = store_sync_view_set_pending(env->store, run->state.id,
 								items[i].id, 0, &run->error);
@@ -757,6 +763,7 @@ static enum store_result run_changes(struct coll_run *run)
 	/* The client holds the confirmed key now (a confirm may have changed it). */
 	res->new_key = coll->sync_key != NULL && strcmp(coll->sync_key, held_key) != 0;
 
+	run->own_floor = run->state.modseq;
 	collection_options(env, coll, res->class_name, &run->state, &run->opt, &given);
 	run->filter = effective_filter(run->cls, run->opt.filter_type);
 	run->conflict_client_wins = run->opt.conflict == 0;
@@ -1012,7 +1019,8 @@ int sync_collection_estimate(struct sync_env *env, const char *collection_id,
 			int64_t held = estimate_held(env, state.id, items[i].id, pending);
 			if (held < 0)
 				r = STORE_ERROR;
-			else if (classify(&items[i], held, filter, env->now, env->device) >= 0)
+			else if (classify(&items[i], held, filter, env->now, env->device,
+					      pending ? state.pending_modseq : state.modseq) >= 0)
 				count++;
 			cursor = items[i].modseq;
 		}

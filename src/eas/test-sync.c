@@ -1195,6 +1195,28 @@ START_TEST(test_filter_narrowed_soft_deletes)
 	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change), 0);
 	key = ts_key(&t, c);
 	ck_assert_ptr_null(ts_sync(&t, &t.a, key, t.tasks.server_id, 0));
+
+	/* A completed task the device adds itself under FilterType 8 stays on it (its own
+	 * write, Q-SYNC-8): no SoftDelete back. */
+	ts_sync_begin(&r);
+	ts_collection(&r, key, t.tasks.server_id);
+	wbxml_start(&r.w, WBXML_AirSync_Commands);
+	wbxml_start(&r.w, WBXML_AirSync_Add);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ClientId, "done2");
+	wbxml_start(&r.w, WBXML_AirSync_ApplicationData);
+	wbxml_elem_str(&r.w, WBXML_Tasks_Subject, "Done here");
+	wbxml_elem_str(&r.w, WBXML_Tasks_Complete, "1");
+	wbxml_elem_str(&r.w, WBXML_Tasks_DateCompleted, "2023-05-01T00:00:00.000Z");
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	ts_sync_end(&r);
+	c = ts_coll(ts_send(&t, eas_cmd_sync, &t.a, &r), t.tasks.server_id);
+	ck_assert_int_eq(ts_int(ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0),
+				WBXML_AirSync_Status), 1);
+	ck_assert_ptr_null(wbxml_child(c, WBXML_AirSync_Commands));
+	ck_assert_ptr_null(ts_sync(&t, &t.a, ts_key(&t, c), t.tasks.server_id, 0));
 	ts_close(&t);
 }
 END_TEST
