@@ -44,6 +44,7 @@ struct entry {
 	const char *error;
 	unsigned dropped;
 	const struct pim_vevent *event;   /* calendar: the parsed event (uid, filter span) */
+	const char *uid;                  /* contacts: the vCard's UID, NULL if none */
 };
 
 /* The user of LOGIN and the target folder (--folder or the default one of the kind);
@@ -140,7 +141,8 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		*entries_r = pool_calloc(ctl->pool, count + 1, sizeof(**entries_r));
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ cards[i].line, cards[i].appdata,
-							  cards[i].error, cards[i].dropped, NULL };
+							  cards[i].error, cards[i].dropped, NULL,
+							  cards[i].uid };
 		}
 	} else if (kind->cls == STORE_CLASS_CALENDAR) {
 		struct pim_vevent *events;
@@ -153,7 +155,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ events[i].line, events[i].appdata,
 							  events[i].error, events[i].dropped,
-							  &events[i] };
+							  &events[i], NULL };
 		}
 	} else {
 		struct pim_vtodo *todos;
@@ -165,7 +167,8 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		*entries_r = pool_calloc(ctl->pool, count + 1, sizeof(**entries_r));
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ todos[i].line, todos[i].appdata,
-							  todos[i].error, todos[i].dropped, NULL };
+							  todos[i].error, todos[i].dropped, NULL,
+							  NULL };
 		}
 	}
 	*count_r = count;
@@ -185,6 +188,38 @@ static void progress(size_t done, size_t total, bool force)
 			tty && !force ? "" : "\n");
 		fflush(stderr);
 	}
+}
+
+/* The UID export gives an item that has none: "easd-<ServerId>-<name>@<domain>". */
+static const char *export_uid(pool *p, const struct store_user *user,
+			      const struct store_item *item)
+{
+	if (item->uid != NULL && item->uid[0] != '\0')
+		return item->uid;
+	return pool_printf(p, "easd-%s-%s@%s", item->server_id, user->name, user->domain);
+}
+
+/* The live item of folder that an imported UID names: the item with that uid, else the
+ * uid-less item whose export_uid() it is (an exported contact that a phone created).
+ * STORE_NOT_FOUND when none. */
+static enum store_result find_by_uid(struct store *store, pool *p, const struct store_user *user,
+				     const struct store_folder *folder, const char *uid,
+				     struct store_item *item_r, const char **error_r)
+{
+	enum store_result ret = store_item_find_uid(store, p, user->id, folder->id, uid, item_r,
+						    error_r);
+	if (ret != STORE_NOT_FOUND)
+		return ret;
+	const char *suffix = pool_printf(p, "-%s@%s", user->name, user->domain);
+	size_t len = strlen(uid), slen = strlen(suffix);
+	if (len <= 5 + slen || strncmp(uid, "easd-", 5) != 0 ||
+	    strcmp(uid + len - slen, suffix) != 0)
+		return STORE_NOT_FOUND;
+	const char *sid = pool_strndup(p, uid + 5, len - 5 - slen);
+	ret = store_item_get(store, p, user->id, sid, true, item_r, error_r);
+	if (ret == STORE_OK && (item_r->folder_id != folder->id || item_r->uid != NULL))
+		return STORE_NOT_FOUND;
+	return ret;
 }
 
 static int pim_import(struct easctl *ctl, const struct easctl_args *args,
@@ -242,14 +277,33 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 		easctl_error("%s", error);
 		return EASCTL_EXIT_FAIL;
 	}
-	size_t done = 0;
+	size_t done = 0, added_n = 0, updated = 0, unchanged = 0;
 	pool *page = pool_new(0);
 	for (size_t i = 0; i < count; i++) {
-		struct store_item added;
+		struct store_item added, old = { 0 };
+		enum store_result sret = STORE_NOT_FOUND;
 		if (entries[i].error != NULL)
 			continue;
-		if (store_item_add(store, page, user.id, folder.server_id, &items[i], 0, &added,
-				   &error) != STORE_OK) {
+		if (entries[i].uid != NULL) {
+			/* A known UID is a server-side change of that item (origin 0: every
+			 * device gets a Change), not a second copy. */
+			items[i].uid = entries[i].uid;
+			sret = find_by_uid(store, page, &user, &folder, entries[i].uid, &old,
+					   &error);
+		}
+		if (sret == STORE_OK && old.data_len == items[i].data_len &&
+		    (old.data_len == 0 || memcmp(old.data, items[i].data, old.data_len) == 0)) {
+			unchanged++; /* the same card again: no Change for every device */
+		} else if (sret == STORE_OK) {
+			sret = store_item_update(store, page, user.id, old.server_id, &items[i], 0,
+						 &added, &error);
+			updated++;
+		} else if (sret == STORE_NOT_FOUND) {
+			sret = store_item_add(store, page, user.id, folder.server_id, &items[i], 0,
+					      &added, &error);
+			added_n++;
+		}
+		if (sret != STORE_OK) {
 			store_rollback(store);
 			pool_free(&page);
 			easctl_error("%s: line %zu: %s; nothing imported", src, entries[i].line,
@@ -271,6 +325,8 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 	progress(done, good, true);
 	printf("imported %zu %s into folder %s ('%s') of %s@%s", done, kind->noun,
 	       folder.server_id, folder.name, user.name, user.domain);
+	if (kind->cls == STORE_CLASS_CONTACTS)
+		printf(": added %zu, updated %zu, unchanged %zu", added_n, updated, unchanged);
 	if (bad > 0)
 		printf(", skipped %zu bad", bad);
 	if (dropped > 0)
@@ -332,7 +388,8 @@ static int pim_export(struct easctl *ctl, const struct easctl_args *args,
 				continue;
 			}
 			if (kind->cls == STORE_CLASS_CONTACTS)
-				pim_vcard_write(&out, page, ad, vcard_version);
+				pim_vcard_write_uid(&out, page, ad, vcard_version,
+						    export_uid(page, &user, &items[i]));
 			else if (kind->cls == STORE_CLASS_CALENDAR)
 				pim_vevent_write(&vw, &out, page, ad,
 						 pool_printf(page, "easd-%s-%s@%s", items[i].server_id,
@@ -371,6 +428,76 @@ static int pim_export(struct easctl *ctl, const struct easctl_args *args,
 			skipped > 0 ? pool_printf(ctl->pool, " (%zu unreadable skipped)", skipped) :
 			"");
 	return ret;
+}
+
+/* Deletes items named by uid (in the target folder) or ServerId (in any folder of the
+ * kind's class): tombstones written by the server (origin 0), so every device gets a
+ * Delete at its next Sync. The found ones are deleted in one transaction, like `rm`; the
+ * others are named and make the exit status 1. */
+static int pim_delete(struct easctl *ctl, const struct easctl_args *args,
+		      const struct pim_kind *kind)
+{
+	struct store *store;
+	struct store_user user;
+	struct store_folder folder;
+	const char *error;
+	size_t deleted = 0, missing = 0;
+
+	if (resolve_target(ctl, args, kind, &store, &user, &folder) < 0)
+		return EASCTL_EXIT_FAIL;
+	if (store_begin(store, &error) != STORE_OK) {
+		easctl_error("%s", error);
+		return EASCTL_EXIT_FAIL;
+	}
+	for (int i = 1; i < args->npos; i++) {
+		const char *name = args->pos[i];
+		struct store_item item;
+		struct store_folder in;
+		enum store_result ret = find_by_uid(store, ctl->pool, &user, &folder, name, &item,
+						    &error);
+		if (ret == STORE_NOT_FOUND) {
+			ret = store_item_get(store, ctl->pool, user.id, name, false, &item, &error);
+			if (ret == STORE_OK &&
+			    (store_folder_get_by_id(store, ctl->pool, user.id, item.folder_id, &in,
+						    &error) != STORE_OK ||
+			     store_folder_type_class(in.type) != kind->cls ||
+			     (args->folder != NULL && in.id != folder.id)))
+				ret = STORE_NOT_FOUND;
+		}
+		if (ret == STORE_OK)
+			ret = store_item_delete(store, user.id, item.server_id, 0, NULL, &error);
+		if (ret == STORE_NOT_FOUND) {
+			easctl_error("%s@%s has no %s '%s'", user.name, user.domain,
+				     kind == &contacts_kind ? "contact" : "task", name);
+			missing++;
+			continue;
+		}
+		if (ret != STORE_OK) {
+			store_rollback(store);
+			easctl_error("%s; nothing deleted", error);
+			return EASCTL_EXIT_FAIL;
+		}
+		deleted++;
+	}
+	if (store_commit(store, &error) != STORE_OK) {
+		easctl_error("%s; nothing deleted", error);
+		return EASCTL_EXIT_FAIL;
+	}
+	printf("deleted %zu %s of %s@%s", deleted, kind->noun, user.name, user.domain);
+	if (missing > 0)
+		printf(", %zu not found", missing);
+	printf("\n");
+	return missing > 0 ? EASCTL_EXIT_FAIL : EASCTL_EXIT_OK;
+}
+
+static int contacts_delete(struct easctl *ctl, const struct easctl_args *args)
+{
+	return pim_delete(ctl, args, &contacts_kind);
+}
+
+static int tasks_delete(struct easctl *ctl, const struct easctl_args *args)
+{
+	return pim_delete(ctl, args, &tasks_kind);
 }
 
 static int contacts_import(struct easctl *ctl, const struct easctl_args *args)
@@ -436,6 +563,13 @@ static const struct easctl_leaf contacts_leaves[] = {
 	  "written as X-EAS-<property>, which import reads back.\n"
 	  "Example: easctl contacts export mike@ox.io > mike.vcf\n",
 	  1, 2, EASCTL_OPT_FOLDER | EASCTL_OPT_VERSION, contacts_export },
+	{ "delete", "LOGIN UID|SERVERID... [--folder SERVERID]", "delete contacts",
+	  "Deletes the contacts named by their vCard UID (as import stored it, or as export\n"
+	  "wrote it) in the user's Contacts folder (or folder SERVERID), or by their ServerId.\n"
+	  "Every device of the user gets the Delete at its next Sync. The ones found are\n"
+	  "deleted; each one not found is named and the exit status is 1.\n"
+	  "Example: easctl contacts delete mike@ox.io 3f2a-77@example.com 9:14\n",
+	  2, EASCTL_MAX_POS, EASCTL_OPT_FOLDER, contacts_delete },
 };
 
 static const struct easctl_leaf tasks_leaves[] = {
@@ -453,6 +587,13 @@ static const struct easctl_leaf tasks_leaves[] = {
 	  "file of VTODOs to FILE, or to standard output.\n"
 	  "Example: easctl tasks export mike@ox.io todo.ics\n",
 	  1, 2, EASCTL_OPT_FOLDER, tasks_export },
+	{ "delete", "LOGIN UID|SERVERID... [--folder SERVERID]", "delete tasks",
+	  "Deletes the tasks named by their ServerId, or by the UID export wrote for them\n"
+	  "(easd-SERVERID-LOGIN), in the user's Tasks folder (or folder SERVERID). Every\n"
+	  "device of the user gets the Delete at its next Sync. The ones found are deleted;\n"
+	  "each one not found is named and the exit status is 1.\n"
+	  "Example: easctl tasks delete mike@ox.io 7:3\n",
+	  2, EASCTL_MAX_POS, EASCTL_OPT_FOLDER, tasks_delete },
 };
 
 const struct easctl_group easctl_contacts_group = {

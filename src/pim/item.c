@@ -684,6 +684,11 @@ int pim_item_from_eas(const struct pim_class_def *def, pool *p, const struct wbx
 	out.filter_end = STORE_TIME_MAX;
 	if (def->finish != NULL && def->finish(p, &result, &out, error_r) < 0)
 		return -1;
+	/* A uid the class does not derive from the properties (a contact's vCard UID, set by
+	 * an import) is kept when a device changes the item: a later re-import of that card
+	 * must still find it. */
+	if (out.uid == NULL && old != NULL && old->uid != NULL)
+		out.uid = pool_strdup(p, old->uid);
 	if (props_encode(p, &result, &out, error_r) < 0)
 		return -1;
 	*out_r = out;

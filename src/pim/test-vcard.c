@@ -280,6 +280,69 @@ START_TEST(export_import_roundtrip)
 }
 END_TEST
 
+/* A card's UID is read (unescaped), written back by pim_vcard_write_uid, and bounded. */
+START_TEST(uid_roundtrip)
+{
+	size_t count;
+	struct pim_vcard *cards = parse_ok("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:a\\,b@x\r\n"
+					   "FN:Jo\r\nEND:VCARD\r\n"
+					   "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Uid\r\n"
+					   "END:VCARD\r\n", &count);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_str_eq(cards[0].uid, "a,b@x");
+	ck_assert_ptr_null(cards[1].uid);
+	ck_assert_ptr_null(cards[0].error);
+
+	for (int version = 3; version <= 4; version++) {
+		buf out = BUF_INIT;
+		pim_vcard_write_uid(&out, pl, cards[0].appdata, version, cards[0].uid);
+		ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "\r\nUID:a\\,b@x\r\n"));
+		size_t n;
+		struct pim_vcard *again = parse_ok(buf_cstr(&out), &n);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_str_eq(again[0].uid, "a,b@x");
+		buf_truncate(&out, 0);
+		pim_vcard_write(&out, pl, cards[0].appdata, version);
+		ck_assert_ptr_null(strstr(buf_cstr(&out), "UID"));
+		buf_free(&out);
+	}
+
+	/* Longer than the store takes: that card is bad, the others are not. */
+	buf big = BUF_INIT;
+	buf_puts(&big, "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:");
+	for (size_t i = 0; i <= STORE_ITEM_UID_MAX; i++)
+		buf_putc(&big, 'u');
+	buf_puts(&big, "\r\nFN:Jo\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:Ok\r\nEND:VCARD\r\n");
+	cards = parse_ok(buf_cstr(&big), &count);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_ptr_nonnull(cards[0].error);
+	ck_assert_ptr_nonnull(strstr(cards[0].error, "UID"));
+	ck_assert_ptr_null(cards[1].error);
+	buf_free(&big);
+}
+END_TEST
+
+/* The uid an import stored survives a device's Change, which carries no uid (EAS contacts
+ * have none): a later re-import of the card must still find the contact. */
+START_TEST(uid_survives_change)
+{
+	static const struct tp first[] = { { WBXML_Contacts_FirstName, "Jo", 0 } };
+	static const struct tp change[] = { { WBXML_Contacts_FirstName, "Joe", 0 } };
+	struct store_item old = tp_store(pl, STORE_CLASS_CONTACTS, tp_appdata(pl, first, 1), 161,
+					 NULL, NULL);
+	ck_assert_ptr_null(old.uid);
+	old.uid = "card-1@example.com";
+	struct store_item changed = tp_store(pl, STORE_CLASS_CONTACTS,
+					     tp_appdata(pl, change, 1), 25, &old, NULL);
+	ck_assert_ptr_nonnull(changed.uid);
+	ck_assert_str_eq(changed.uid, "card-1@example.com");
+	struct wbxml_node *ad;
+	const char *error;
+	ck_assert_int_eq(pim_item_decode(pl, &changed, &ad, &error), 0);
+	ck_assert_str_eq(wbxml_child_str(ad, WBXML_Contacts_FirstName), "Joe");
+}
+END_TEST
+
 /* Q-CNT-2: a birthday sent at 23:00 UTC the day before is exported as the right day. */
 START_TEST(export_birthday_rounding)
 {
@@ -438,6 +501,8 @@ int main(void)
 	tcase_add_test(tc, phone_overflow);
 	tcase_add_test(tc, export_import_roundtrip);
 	tcase_add_test(tc, export_birthday_rounding);
+	tcase_add_test(tc, uid_roundtrip);
+	tcase_add_test(tc, uid_survives_change);
 	tcase_add_test(tc, hostile);
 	tcase_add_test(tc, huge_photo);
 	tcase_add_test(tc, replay_regressions);

@@ -340,6 +340,7 @@ struct card {
 	const char *note;
 	unsigned dropped;
 	size_t emails;
+	const char *uid;
 };
 
 static bool card_has(const struct card *c, uint16_t tag)
@@ -558,7 +559,22 @@ static int card_prop(struct card *c, const struct prop *pr, const char **error_r
 			card_set(c, WBXML_Contacts_Picture, b64);
 		return 0;
 	}
-	if (strcmp(n, "VERSION") == 0 || strcmp(n, "PRODID") == 0 || strcmp(n, "UID") == 0 ||
+	if (strcmp(n, "UID") == 0) {
+		/* The contact's identity: a re-import of the same UID updates the contact. */
+		const char *uid[1] = { "" };
+		if (prop_text(p, pr, &text, &len, error_r) < 0)
+			return -1;
+		(void)split_unescape(p, text, '\0', uid, 1);
+		size_t ulen = strlen(uid[0]);
+		if (ulen > STORE_ITEM_UID_MAX) {
+			*error_r = pool_printf(p, "UID of %zu bytes (at most %u)", ulen,
+					       STORE_ITEM_UID_MAX);
+			return -1;
+		}
+		c->uid = ulen > 0 ? uid[0] : NULL;
+		return 0;
+	}
+	if (strcmp(n, "VERSION") == 0 || strcmp(n, "PRODID") == 0 ||
 	    strcmp(n, "REV") == 0 || strcmp(n, "KIND") == 0 || strcmp(n, "SOURCE") == 0)
 		return 0;
 	if (strncmp(n, "X-", 2) == 0 && strncmp(n, "X-EAS-", 6) != 0 &&
@@ -802,6 +818,7 @@ int pim_vcard_parse(pool *p, const char *text, size_t len,
 			if (cards[count].error == NULL)
 				cards[count].appdata = card_tree(cur);
 			cards[count].dropped = cur->dropped;
+			cards[count].uid = cur->uid;
 			count++;
 			cur = NULL;
 			continue;
@@ -997,6 +1014,12 @@ static bool was_used(const struct writer *w, uint16_t tag)
 
 void pim_vcard_write(buf *out, pool *p, const struct wbxml_node *appdata, int version)
 {
+	pim_vcard_write_uid(out, p, appdata, version, NULL);
+}
+
+void pim_vcard_write_uid(buf *out, pool *p, const struct wbxml_node *appdata, int version,
+			 const char *uid)
+{
 	struct writer w = { .out = out, .p = p, .ad = appdata, .version = version == 4 ? 4 : 3 };
 	const char *v[5];
 
@@ -1114,6 +1137,8 @@ void pim_vcard_write(buf *out, pool *p, const struct wbxml_node *appdata, int ve
 			continue;
 		put_prop(&w, pool_printf(p, "X-EAS-%s", name), &s, 1, false);
 	}
+	if (uid != NULL && *uid != '\0')
+		put_prop(&w, "UID", &uid, 1, false);
 	buf_puts(out, "END:VCARD\r\n");
 	buf_free(&w.line);
 }

@@ -30,6 +30,7 @@ struct pim_vcard {
 	struct wbxml_node *appdata;  /* the contact; NULL when error is set */
 	const char *error;           /* "line 12: ..." when this card cannot be imported */
 	unsigned dropped;            /* values with no free EAS slot (4th e-mail, ...) */
+	const char *uid;             /* its UID (unescaped, 1-1024 bytes), NULL when none */
 };
 
 /* Parses a vCard file. Returns -1 with *error_r ("line N: ...") when the file as a whole
@@ -42,5 +43,9 @@ int pim_vcard_parse(pool *p, const char *text, size_t len,
 /* Appends a contact (its stored ApplicationData, see pim_item_decode) as one vCard of
  * version 3 (3.0) or 4 (4.0), CRLF line ends, folded at 75 bytes. */
 void pim_vcard_write(buf *out, pool *p, const struct wbxml_node *appdata, int version);
+/* The same with a UID property (uid NULL or "": none), so that a re-import of the card
+ * finds the contact it came from. */
+void pim_vcard_write_uid(buf *out, pool *p, const struct wbxml_node *appdata, int version,
+			 const char *uid);
 
 #endif
