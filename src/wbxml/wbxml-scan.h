@@ -4,12 +4,15 @@
  * valid UTF-8 and copies it: the decoder's hot loop on text-heavy documents (a Sync of mail
  * bodies is ~95% string bytes). Blocks of 16 bytes (SSE2, baseline on x86-64) or 8 bytes (a
  * 64-bit word, any little-endian machine) are tested for "NUL or byte >= 0x80" at once; only
- * the multi-byte sequences themselves are checked byte by byte. Anything unusual (invalid
+ * the multi-byte sequences themselves are checked one by one. Anything unusual (invalid
  * UTF-8, no NUL within reach) is left to the caller's careful path, which then produces exactly
  * what it always did: this scanner only ever says "here is a clean string" or "not me".
  *
- * Every variant is compiled on every machine that can run it, so that the unit tests check
- * each one (test-wbxml-scan.c); the decoder uses WBXML_SCAN_COPY, the best one available. */
+ * The decoder also has short-string scanners (one or two blocks, no loop) for the ids, numbers
+ * and names that make up most elements, and the encoder a copy that checks for a NUL on the
+ * way. Every variant is compiled on every machine that can run it, so that the unit tests check
+ * each one (test-wbxml-scan.c); the codec uses the best one available (WBXML_SCAN_COPY,
+ * WBXML_SCAN_SHORT, WBXML_COPY_NONUL at the end of this file). */
 #ifndef EASD_WBXML_SCAN_H
 #define EASD_WBXML_SCAN_H
 
@@ -117,7 +120,8 @@ wbxml_scan_copy_multibyte(const unsigned char *s, size_t avail, unsigned char *o
 	return 1;
 }
 
-/* Byte at a time from s[i]: the reference, and the tail of the block scanners. */
+/* Byte at a time from s[i] (a multi-byte sequence as one word where it can): the portable
+ * scanner, and the tail of the block scanners. */
 static inline size_t wbxml_scan_copy_tail(const unsigned char *s, size_t avail,
 					  unsigned char *out, size_t i)
 {
