@@ -627,6 +627,17 @@ static const struct easctl_leaf calendar_leaves[] = {
 	  "RECURRENCE-ID) to FILE, or to standard output; import reads it back unchanged.\n"
 	  "Example: easctl calendar export mike@ox.io mike.ics\n",
 	  1, 2, EASCTL_OPT_FOLDER, calendar_export },
+	{ "freebusy", "LOGIN START END", "show a user's free/busy",
+	  "Prints the user's busy spans between START and END (UTC) from the appointments of\n"
+	  "all their calendar folders: recurring series expanded in their time zone with their\n"
+	  "deleted and moved occurrences, overlaps merged with the strongest status (oof >\n"
+	  "busy > tentative; free appointments do not count; BusyStatus 4, working elsewhere,\n"
+	  "counts as tentative), then the MergedFreeBusy string a phone would get (one digit per\n"
+	  "30 minutes: 0 free, 1 tentative, 2 busy, 3 oof). START and END are dates\n"
+	  "(2026-11-25, midnight UTC), UTC times (2026-11-25T09:00Z) or Compact DateTimes\n"
+	  "(20261125T090000Z); at most 366 days apart.\n"
+	  "Example: easctl calendar freebusy mike@ox.io 2026-11-30 2026-12-07\n",
+	  3, 3, 0, easctl_calendar_freebusy },
 };
 
 const struct easctl_group easctl_calendar_group = {

@@ -102,6 +102,9 @@ void easctl_table_init(struct easctl_table *t, pool *p, size_t columns, ...);
 void easctl_table_row(struct easctl_table *t, ...);
 void easctl_table_print(const struct easctl_table *t);
 
+/* easctl calendar freebusy (easctl-freebusy.c). */
+int easctl_calendar_freebusy(struct easctl *ctl, const struct easctl_args *args);
+
 /* "2026-11-25 16:09" in UTC, from the pool. */
 const char *easctl_format_time(pool *p, int64_t unix_seconds);
 
