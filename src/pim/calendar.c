@@ -405,6 +405,10 @@ static int check_attendees(pool *p, const struct wbxml_node *attendees, const ch
 	return 0;
 }
 
+/* Reads the stored (merged) Recurrence into r. Every known numeric child is checked against
+ * its full range before it is narrowed (a DayOfWeek of 256 must not become 0 and pass): a
+ * stored Recurrence is not always one item.c has just checked (a series of an InstanceId
+ * Change, rows of older versions). -1 with *error_r: the client's Status 6, nothing written. */
 static int recur_read(pool *p, const struct wbxml_node *rn, const struct cal_zone *zone,
 		      struct pim_recur *r, const char **error_r)
 {
@@ -412,15 +416,22 @@ static int recur_read(pool *p, const struct wbxml_node *rn, const struct cal_zon
 
 	memset(r, 0, sizeof(*r));
 	wbxml_foreach_child(rn, c) {
-		const char *text = wbxml_node_str(c);
 		if (c->tag == WBXML_Calendar_Until) {
 			if (date_to_utc(p, c, zone, &r->until_utc, error_r) < 0)
 				return -1;
 			r->has_until = true;
 			continue;
 		}
-		if (text == NULL || str_to_uint64(text, UINT32_MAX, &v) < 0)
+		const struct pim_prop_def *d = NULL;
+		for (size_t i = 0; i < sizeof(recurrence_props) / sizeof(recurrence_props[0]); i++) {
+			if (recurrence_props[i].tag == c->tag)
+				d = &recurrence_props[i];
+		}
+		if (d == NULL || d->kind != PIM_UINT)
 			continue; /* unknown children are kept, not interpreted */
+		if (check_uint(p, c, d->min, d->max, error_r) < 0)
+			return -1;
+		(void)str_to_uint64(wbxml_node_str(c), d->max, &v);
 		switch (c->tag) {
 		case WBXML_Calendar_Type: r->type = (enum pim_recur_type)v; break;
 		case WBXML_Calendar_Interval: r->interval = (uint32_t)v; break;
@@ -503,6 +514,9 @@ static void ctx_series(struct cal_ctx *ctx)
 	memset(&ctx->series, 0, sizeof(ctx->series));
 	ctx->series.recur = &ctx->recur;
 	ctx->series.zone = ctx->zone.iana;
+	/* A blob no IANA zone matches (recur.h): expanded by its own rules, not in UTC. */
+	if (ctx->zone.iana == NULL && ctx->zone.has_blob)
+		ctx->series.blob = &ctx->zone.blob;
 	ctx->series.start_utc = ctx->start;
 	ctx->series.duration_s = ctx->end - ctx->start;
 	ctx->series.all_day = ctx->all_day;

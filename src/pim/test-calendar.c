@@ -554,6 +554,120 @@ START_TEST(refused)
 }
 END_TEST
 
+/* A stored form written directly (not through from_eas): rows the converter did not just
+ * check, e.g. written by an older easd. */
+static struct store_item raw_stored(const struct tp *props, size_t count)
+{
+	struct wbxml_writer w;
+	buf b = BUF_INIT;
+	const char *error;
+	int depth = 0;
+	struct store_item item;
+
+	wbxml_writer_init(&w, &b, 0);
+	wbxml_start(&w, WBXML_AirSync_ApplicationData);
+	for (size_t i = 0; i < count; i++) {
+		while (depth > props[i].depth) {
+			wbxml_end(&w);
+			depth--;
+		}
+		wbxml_start(&w, props[i].tag);
+		if (props[i].value != NULL) {
+			wbxml_str(&w, props[i].value);
+			wbxml_end(&w);
+		} else if (i + 1 < count && props[i + 1].depth > props[i].depth) {
+			depth++;
+		} else {
+			wbxml_end(&w);
+		}
+	}
+	while (depth-- > 0)
+		wbxml_end(&w);
+	wbxml_end(&w);
+	ck_assert_int_eq(wbxml_writer_finish(&w, &error), 0);
+	memset(&item, 0, sizeof(item));
+	item.data = pool_memdup(pl, b.data, b.len);
+	item.data_len = b.len;
+	buf_free(&b);
+	return item;
+}
+
+/* recur_read checks the full value before narrowing it: DayOfWeek 258 (2 as a byte) or
+ * FirstDayOfWeek 262 in a stored series refuse a Change and an InstanceId Change (Status 6,
+ * nothing written) instead of passing as Monday / Saturday. */
+START_TEST(recur_values_bounded)
+{
+	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
+	/* As bytes these would be 2 (Monday) and 6 (Saturday): valid. */
+	static const char *const bad[][2] = { { "258", NULL }, { "2", "262" },
+					      { "4294967298", NULL } };
+	const char *error = NULL;
+	struct store_item out;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct tp v[8];
+		size_t n = 0;
+		v[n++] = (struct tp)C(Timezone, amsterdam());
+		v[n++] = (struct tp)C(EndTime, "20260302T090000Z");
+		v[n++] = (struct tp){ WBXML_Calendar_Recurrence, NULL, 0 };
+		v[n++] = (struct tp)C1(Type, "1");
+		v[n++] = (struct tp)C1(DayOfWeek, bad[k][0]);
+		if (bad[k][1] != NULL)
+			v[n++] = (struct tp)C1(FirstDayOfWeek, bad[k][1]);
+		v[n++] = (struct tp)C(StartTime, "20260302T080000Z");
+		struct store_item stored = raw_stored(v, n);
+		/* A client Add of the same is refused too (item.c's range check). */
+		tp_store_fails(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, v, n), 141);
+
+		const struct tp edit[] = { C(Subject, "x") };
+		memset(&out, 0, sizeof(out));
+		ck_assert_int_eq(ops->from_eas(pl, tp_appdata(pl, edit, 1), 141, &stored, NULL,
+					       &out, &error), -1);
+		ck_assert_ptr_null(out.data);
+		ck_assert_ptr_nonnull(strstr(error, bad[k][1] != NULL ? "262" : bad[k][0]));
+		struct pim_in_options in = { .version = 161, .instance_id = "20260309T080000Z",
+					     .delete_instance = true };
+		ck_assert_int_eq(ops->from_eas_opt(pl, NULL, &in, &stored, NULL, &out, &error), -1);
+		ck_assert_ptr_null(out.data);
+	}
+}
+END_TEST
+
+/* A blob that no IANA zone matches (UTC+01:30 with EU daylight saving) expands by its own
+ * rules (recur.h: zone NULL, blob), not in UTC: ten Mondays at 09:00 local end on
+ * 2026-05-04 at 10:00 local = 07:30Z (UTC+02:30 then). */
+START_TEST(unmapped_blob_series)
+{
+	const char *tz = blob_b64(-90, true, "Custom");
+	struct pim_tz_blob blob;
+	buf raw = BUF_INIT;
+	const char *error;
+
+	ck_assert_int_eq(base64_decode(&raw, tz, strlen(tz), &error), 0);
+	ck_assert_int_eq(pim_tz_blob_decode(raw.data, raw.len, &blob, &error), 0);
+	buf_free(&raw);
+	ck_assert_ptr_null(pim_tz_from_blob(&blob)); /* the premise */
+	const struct tp v[] = { C(Timezone, tz), C(StartTime, "20260302T073000Z"),
+				C(EndTime, "20260302T083000Z"),
+				{ WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "1"),
+				C1(DayOfWeek, "2"), C1(Occurrences, "10"),
+				{ WBXML_Calendar_Exceptions, NULL, 0 },
+				{ WBXML_Calendar_Exception, NULL, 1 }, C2(Deleted, "1"),
+				C2(ExceptionStartTime, "20260504T063000Z") };
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR,
+					  tp_appdata(pl, v, sizeof(v) / sizeof(v[0])), 141, NULL,
+					  NULL);
+	ck_assert_int_eq(item.filter_start, utc(2026, 3, 2, 7) + 1800);
+	ck_assert_int_eq(item.filter_end, utc(2026, 5, 4, 7) + 1800);
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_Timezone), tz);
+	struct wbxml_node *exs = wbxml_child(out, WBXML_Calendar_Exceptions);
+	ck_assert_ptr_nonnull(exs);
+	ck_assert_str_eq(tp_get(exs->children, WBXML_Calendar_ExceptionStartTime),
+			 "20260504T063000Z");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pim-calendar");
@@ -571,6 +685,8 @@ int main(void)
 	tcase_add_test(tc, client_uid_nul);
 	tcase_add_test(tc, organizer_owner);
 	tcase_add_test(tc, refused);
+	tcase_add_test(tc, recur_values_bounded);
+	tcase_add_test(tc, unmapped_blob_series);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
