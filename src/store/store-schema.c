@@ -239,10 +239,26 @@ static const char *const migration_4[] = {
 	NULL
 };
 
+/* Version 5: SoftDelete when an item ages out of a FilterType window (issue 6 point 5,
+ * store_sync_view_aged).
+ *
+ * window_checked: the window start up to which the items the device holds at N have been
+ * aged out (every held item with filter_end below it has had its SoftDelete, or is the
+ * device's own write); pending_window_checked the same at N+1, like modseq/pending_modseq.
+ * The partial index finds the live items of a folder whose filter_end lies in a range (the
+ * window start of the last check .. the current one) in filter_end order. */
+static const char *const migration_5[] = {
+	"ALTER TABLE sync_states ADD COLUMN window_checked INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE sync_states ADD COLUMN pending_window_checked INTEGER NOT NULL DEFAULT 0",
+	"CREATE INDEX items_folder_filter_end ON items (folder_id, filter_end) WHERE deleted = 0",
+	NULL
+};
+
 const struct store_migration store_migrations[] = {
 	{ 1, "contexts, users, devices", migration_1 },
 	{ 2, "folders, items, modseq", migration_2 },
 	{ 3, "sync states, device views, ClientId memory", migration_3 },
 	{ 4, "device records, provisioning, wipe, hierarchy state, policies", migration_4 },
+	{ 5, "filter window aging of sync states", migration_5 },
 };
 const size_t store_migration_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,10 +1,12 @@
 /* store-sync.c: collection sync states, the device's view, the ClientId memory and the
- * cached request of the SQLite store (store-sync.h). Tables: migration 3 in store-schema.c.
+ * cached request of the SQLite store (store-sync.h). Tables: migrations 3 and 5 in
+ * store-schema.c.
  *
  * Costs: every function is a bounded number of primary-key or index look-ups, except
- * store_sync_state_reset (drops the old view: O(its size), once per SyncKey 0) and
+ * store_sync_state_reset (drops the old view: O(its size), once per SyncKey 0),
  * confirm/discard, which touch only the view rows that carry a pending value, found through
- * the partial index sync_view_pending. */
+ * the partial index sync_view_pending, and the aged-item queries, which walk the folder's
+ * items of one filter_end range through items_folder_filter_end. */
 #include "store/store-sync.h"
 #include "store/store-sqlite-private.h"
 
@@ -12,7 +14,7 @@
 
 #define STATE_COLUMNS \
 	"id, device_id, folder_id, synckey, pending_key, modseq, pending_modseq, options," \
-	" supported, created"
+	" supported, created, window_checked, pending_window_checked"
 
 static const char SQL_STATE_GET[] =
 	"SELECT " STATE_COLUMNS " FROM sync_states WHERE device_id = ? AND folder_id = ?";
@@ -22,8 +24,8 @@ static const char SQL_STATE_INSERT[] =
 	"INSERT INTO sync_states (device_id, folder_id, synckey, pending_key, modseq,"
 	" pending_modseq, options, supported, created) VALUES (?, ?, 1, 0, 0, 0, ?, ?, ?)";
 static const char SQL_STATE_SAVE[] =
-	"UPDATE sync_states SET synckey = ?, pending_key = ?, modseq = ?, pending_modseq = ?"
-	" WHERE id = ?";
+	"UPDATE sync_states SET synckey = ?, pending_key = ?, modseq = ?, pending_modseq = ?,"
+	" window_checked = ?, pending_window_checked = ? WHERE id = ?";
 static const char SQL_STATE_SET_OPTIONS[] = "UPDATE sync_states SET options = ? WHERE id = ?";
 static const char SQL_STATE_SET_SUPPORTED[] =
 	"UPDATE sync_states SET supported = ? WHERE id = ?";
@@ -49,6 +51,21 @@ static const char SQL_VIEW_SET_PENDING[] =
 	" ON CONFLICT (state_id, item_id) DO UPDATE SET pending = excluded.pending";
 static const char SQL_VIEW_COUNT[] =
 	"SELECT COUNT(*) FROM sync_view WHERE state_id = ? AND modseq > 0";
+/* Aged items: the folder's live items by filter_end (the partial index
+ * items_folder_filter_end gives them in (filter_end, id) order), each looked up in the view
+ * by its primary key. CROSS JOIN keeps SQLite's planner from walking the state's whole view
+ * instead (PostgreSQL reads it as a plain join). ?1 state, ?2 folder, ?3 from, ?4 to, ?5
+ * level (enum store_sync_level), ?6 limit. */
+#define SQL_AGED_FROM_WHERE \
+	" FROM items i CROSS JOIN sync_view v WHERE i.folder_id = ?2 AND i.deleted = 0" \
+	" AND i.filter_end >= ?3 AND i.filter_end < ?4 AND v.state_id = ?1 AND v.item_id = i.id" \
+	" AND CASE ?5 WHEN 0 THEN v.modseq > 0 AND v.pending IS NULL WHEN 1 THEN v.modseq > 0" \
+	" ELSE COALESCE(v.pending, v.modseq) > 0 END"
+static const char SQL_VIEW_AGED[] =
+	"SELECT " STORE_ITEM_COLUMNS("i.", "0") SQL_AGED_FROM_WHERE
+	" ORDER BY i.filter_end, i.id LIMIT ?6";
+static const char SQL_VIEW_AGED_COUNT[] =
+	"SELECT COUNT(*) FROM (SELECT 1" SQL_AGED_FROM_WHERE " LIMIT ?6)";
 
 static const char SQL_CLIENTID_GET[] =
 	"SELECT server_id, item_id, modseq FROM sync_client_ids"
@@ -93,6 +110,8 @@ static void read_state(sqlite3_stmt *stmt, pool *p, struct store_sync_state *sta
 	state_r->options = store_col_blob(stmt, 7, p, &state_r->options_len);
 	state_r->supported = store_col_blob(stmt, 8, p, &state_r->supported_len);
 	state_r->created = sqlite3_column_int64(stmt, 9);
+	state_r->window_checked = sqlite3_column_int64(stmt, 10);
+	state_r->pending_window_checked = sqlite3_column_int64(stmt, 11);
 }
 
 static enum store_result state_get(struct store *store, pool *p, int64_t device_id,
@@ -187,8 +206,10 @@ enum store_result store_sync_confirm(struct store *store, struct store_sync_stat
 	struct store_sync_state next = *state;
 	next.synckey = state->pending_key;
 	next.modseq = state->pending_modseq;
+	next.window_checked = state->pending_window_checked;
 	next.pending_key = 0;
 	next.pending_modseq = 0;
+	next.pending_window_checked = 0;
 	if (ret == STORE_OK)
 		ret = store_sync_state_save(store, &next, NULL);
 	ret = store_tx_end(store, ret);
@@ -215,6 +236,7 @@ enum store_result store_sync_discard(struct store *store, struct store_sync_stat
 	struct store_sync_state next = *state;
 	next.pending_key = 0;
 	next.pending_modseq = 0;
+	next.pending_window_checked = 0;
 	if (ret == STORE_OK)
 		ret = store_sync_state_save(store, &next, NULL);
 	ret = store_tx_end(store, ret);
@@ -237,7 +259,9 @@ enum store_result store_sync_state_save(struct store *store, const struct store_
 		sqlite3_bind_int64(stmt, 2, state->pending_key);
 		sqlite3_bind_int64(stmt, 3, state->modseq);
 		sqlite3_bind_int64(stmt, 4, state->pending_modseq);
-		sqlite3_bind_int64(stmt, 5, state->id);
+		sqlite3_bind_int64(stmt, 5, state->window_checked);
+		sqlite3_bind_int64(stmt, 6, state->pending_window_checked);
+		sqlite3_bind_int64(stmt, 7, state->id);
 		ret = store_stmt_run(store, stmt, "saving a sync state");
 		if (ret == STORE_OK && sqlite3_changes(store->db) == 0) {
 			store_set_error(store, "sync state %lld is gone", (long long)state->id);
@@ -365,6 +389,91 @@ enum store_result store_sync_view_count(struct store *store, int64_t state_id, u
 	if (stmt != NULL) {
 		sqlite3_bind_int64(stmt, 1, state_id);
 		ret = store_stmt_int64(store, stmt, "counting the view", &count);
+	}
+	if (ret != STORE_OK) {
+		store_error_to(store, error_r);
+		return ret;
+	}
+	*count_r = count < 0 ? 0 : (uint64_t)count;
+	return STORE_OK;
+}
+
+/* Binds the parameters ?1-?6 of SQL_VIEW_AGED(_COUNT); false with the error set for a
+ * level or limit that cannot be. */
+static bool aged_bind(struct store *store, sqlite3_stmt *stmt, int64_t state_id,
+		      int64_t folder_id, int64_t from, int64_t to, enum store_sync_level level,
+		      uint64_t limit)
+{
+	if (level != STORE_SYNC_UNTOUCHED && level != STORE_SYNC_AT_CONFIRMED &&
+	    level != STORE_SYNC_AT_PENDING) {
+		store_set_error(store, "unknown view level %d", (int)level);
+		return false;
+	}
+	sqlite3_bind_int64(stmt, 1, state_id);
+	sqlite3_bind_int64(stmt, 2, folder_id);
+	sqlite3_bind_int64(stmt, 3, from);
+	sqlite3_bind_int64(stmt, 4, to);
+	sqlite3_bind_int(stmt, 5, (int)level);
+	sqlite3_bind_int64(stmt, 6, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	return true;
+}
+
+enum store_result store_sync_view_aged(struct store *store, pool *p, int64_t state_id,
+				       int64_t folder_id, int64_t from, int64_t to,
+				       enum store_sync_level level, size_t limit,
+				       struct store_item **items_r, size_t *count_r,
+				       const char **error_r)
+{
+	sqlite3_stmt *stmt = store_stmt(store, SQL_VIEW_AGED);
+	struct store_item *list = NULL;
+	size_t count = 0, cap = 0;
+	enum store_result ret = STORE_ERROR;
+	int rc;
+
+	*items_r = NULL;
+	*count_r = 0;
+	if (stmt == NULL)
+		goto out;
+	if (!aged_bind(store, stmt, state_id, folder_id, from, to, level, limit)) {
+		store_stmt_done(stmt);
+		ret = STORE_INVALID;
+		goto out;
+	}
+	while ((rc = store_step(store, stmt)) == SQLITE_ROW) {
+		list = store_array_grow(p, list, count, &cap, sizeof(*list));
+		store_item_read(stmt, 0, p, &list[count++]);
+	}
+	store_stmt_done(stmt);
+	if (rc != SQLITE_DONE) {
+		ret = store_result_from_rc(store, rc, "listing aged items");
+		goto out;
+	}
+	*items_r = list != NULL ? list : pool_calloc(p, 1, sizeof(*list));
+	*count_r = count;
+	ret = STORE_OK;
+out:
+	if (ret != STORE_OK)
+		store_error_to(store, error_r);
+	return ret;
+}
+
+enum store_result store_sync_view_aged_count(struct store *store, int64_t state_id,
+					     int64_t folder_id, int64_t from, int64_t to,
+					     enum store_sync_level level, uint64_t limit,
+					     uint64_t *count_r, const char **error_r)
+{
+	sqlite3_stmt *stmt = store_stmt(store, SQL_VIEW_AGED_COUNT);
+	int64_t count = 0;
+	enum store_result ret = STORE_ERROR;
+
+	*count_r = 0;
+	if (stmt != NULL) {
+		if (aged_bind(store, stmt, state_id, folder_id, from, to, level, limit)) {
+			ret = store_stmt_int64(store, stmt, "counting aged items", &count);
+		} else {
+			store_stmt_done(stmt);
+			ret = STORE_INVALID;
+		}
 	}
 	if (ret != STORE_OK) {
 		store_error_to(store, error_r);

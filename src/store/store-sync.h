@@ -6,6 +6,8 @@
  * - modseq: everything of the folder up to this modseq is in the device's view at N (or was
  *   deliberately skipped: another device's item outside the filter, the device's own write);
  *   pending_modseq: the same at N+1;
+ * - window_checked (and pending_window_checked at N+1): how far the held items have been
+ *   checked for leaving a FilterType window as time passes (store_sync_view_aged);
  * - the device's view: which items the device holds, at which modseq; each view row has a
  *   pending column for what the unconfirmed response changed. Confirming N+1 applies the
  *   pending columns, a retry of N discards them; both cost O(rows the response touched)
@@ -30,6 +32,7 @@
 
 #include "lib/pool.h"
 #include "store/store.h"
+#include "store/store-folder.h"
 
 struct store_sync_state {
 	int64_t id;                /* the generation: never reused, a new one per reset */
@@ -44,6 +47,10 @@ struct store_sync_state {
 	const unsigned char *supported; /* Supported list (eas/ encoding), NULL: none */
 	size_t supported_len;
 	int64_t created;           /* unix seconds of the SyncKey-0 reset */
+	/* The filter window start (unix seconds) up to which the items held at N have been
+	 * aged out (store_sync_view_aged); pending_window_checked: the same at N+1. */
+	int64_t window_checked;
+	int64_t pending_window_checked;
 };
 
 /* The state of (device, folder), with its options. STORE_NOT_FOUND when there is none. */
@@ -52,8 +59,9 @@ enum store_result store_sync_state_get(struct store *store, pool *p, int64_t dev
 				       const char **error_r);
 
 /* SyncKey 0: drops the state of (device, folder) with its view and ClientId memory, and
- * creates a new one (new id) with synckey 1, modseq 0, no pending key, an empty view and the
- * given options and Supported list (NULL: none). STORE_NOT_FOUND: no such device or folder. */
+ * creates a new one (new id) with synckey 1, modseq 0, window_checked 0, no pending key, an
+ * empty view and the given options and Supported list (NULL: none). STORE_NOT_FOUND: no such
+ * device or folder. */
 enum store_result store_sync_state_reset(struct store *store, pool *p, int64_t device_id,
 					 int64_t folder_id, int64_t now,
 					 const void *options, size_t options_len,
@@ -61,8 +69,9 @@ enum store_result store_sync_state_reset(struct store *store, pool *p, int64_t d
 					 struct store_sync_state *state_r, const char **error_r);
 
 /* The client sent N+1: the pending view becomes the view, synckey = pending_key, modseq =
- * pending_modseq, and the ClientId memory of keys below the new synckey is dropped. *state is
- * updated. A state without a pending key is left as it is. */
+ * pending_modseq, window_checked = pending_window_checked, and the ClientId memory of keys
+ * below the new synckey is dropped. *state is updated. A state without a pending key is left
+ * as it is. */
 enum store_result store_sync_confirm(struct store *store, struct store_sync_state *state,
 				     const char **error_r);
 
@@ -71,8 +80,8 @@ enum store_result store_sync_confirm(struct store *store, struct store_sync_stat
 enum store_result store_sync_discard(struct store *store, struct store_sync_state *state,
 				     const char **error_r);
 
-/* Writes the state's keys and modseqs (synckey, pending_key, modseq, pending_modseq) as they
- * are in *state. */
+/* Writes the state's keys, modseqs and window bounds (synckey, pending_key, modseq,
+ * pending_modseq, window_checked, pending_window_checked) as they are in *state. */
 enum store_result store_sync_state_save(struct store *store, const struct store_sync_state *state,
 					const char **error_r);
 
@@ -111,6 +120,33 @@ enum store_result store_sync_view_set_pending(struct store *store, int64_t state
 /* Number of items the device holds at N. */
 enum store_result store_sync_view_count(struct store *store, int64_t state_id, uint64_t *count_r,
 					const char **error_r);
+
+/* Which level of the view store_sync_view_aged looks at. */
+enum store_sync_level {
+	/* Held at N and not touched by the pending response (view modseq > 0, no pending
+	 * value): what the Sync engine may still SoftDelete in the response it builds. */
+	STORE_SYNC_UNTOUCHED,
+	/* Held at N (the pending response, if any, is ignored). */
+	STORE_SYNC_AT_CONFIRMED,
+	/* Held once the pending response is applied. */
+	STORE_SYNC_AT_PENDING,
+};
+
+/* Items that age out of a filter window: the live items of folder_id with from <=
+ * filter_end < to that state_id's view holds at level, in (filter_end, id) order, at most
+ * limit of them, without data (strings from p). Walks the folder's items by filter_end
+ * (index items_folder_filter_end) and looks each up in the view by its key: the cost is the
+ * number of the folder's items in the range, never the view's or the folder's size. */
+enum store_result store_sync_view_aged(struct store *store, pool *p, int64_t state_id,
+				       int64_t folder_id, int64_t from, int64_t to,
+				       enum store_sync_level level, size_t limit,
+				       struct store_item **items_r, size_t *count_r,
+				       const char **error_r);
+/* The number of those items, counted up to limit (limit 1: does one exist?). Reads only. */
+enum store_result store_sync_view_aged_count(struct store *store, int64_t state_id,
+					     int64_t folder_id, int64_t from, int64_t to,
+					     enum store_sync_level level, uint64_t limit,
+					     uint64_t *count_r, const char **error_r);
 
 /* ---- ClientId memory ---- */
 
