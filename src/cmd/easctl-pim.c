@@ -44,7 +44,7 @@ struct entry {
 	const char *error;
 	unsigned dropped;
 	const struct pim_vevent *event;   /* calendar: the parsed event (uid, filter span) */
-	const char *uid;                  /* contacts: the vCard's UID, NULL if none */
+	const char *uid;                  /* contacts, tasks: the vCard's / VTODO's UID, or NULL */
 };
 
 /* The user of LOGIN and the target folder (--folder or the default one of the kind);
@@ -168,7 +168,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ todos[i].line, todos[i].appdata,
 							  todos[i].error, todos[i].dropped, NULL,
-							  NULL };
+							  todos[i].uid };
 		}
 	}
 	*count_r = count;
@@ -200,7 +200,8 @@ static const char *export_uid(pool *p, const struct store_user *user,
 }
 
 /* The live item of folder that an imported UID names: the item with that uid, else the
- * uid-less item whose export_uid() it is (an exported contact that a phone created).
+ * uid-less item whose export_uid() it is (an exported contact or task that a phone
+ * created).
  * STORE_NOT_FOUND when none. */
 static enum store_result find_by_uid(struct store *store, pool *p, const struct store_user *user,
 				     const struct store_folder *folder, const char *uid,
@@ -293,7 +294,7 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 		}
 		if (sret == STORE_OK && old.data_len == items[i].data_len &&
 		    (old.data_len == 0 || memcmp(old.data, items[i].data, old.data_len) == 0)) {
-			unchanged++; /* the same card again: no Change for every device */
+			unchanged++; /* the same card or VTODO again: no Change for every device */
 		} else if (sret == STORE_OK) {
 			sret = store_item_update(store, page, user.id, old.server_id, &items[i], 0,
 						 &added, &error);
@@ -325,7 +326,7 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 	progress(done, good, true);
 	printf("imported %zu %s into folder %s ('%s') of %s@%s", done, kind->noun,
 	       folder.server_id, folder.name, user.name, user.domain);
-	if (kind->cls == STORE_CLASS_CONTACTS)
+	if (kind->cls != STORE_CLASS_CALENDAR)
 		printf(": added %zu, updated %zu, unchanged %zu", added_n, updated, unchanged);
 	if (bad > 0)
 		printf(", skipped %zu bad", bad);
@@ -395,9 +396,7 @@ static int pim_export(struct easctl *ctl, const struct easctl_args *args,
 						 pool_printf(page, "easd-%s-%s@%s", items[i].server_id,
 							     user.name, user.domain));
 			else
-				pim_vtodo_write(&out, page, ad,
-						pool_printf(page, "easd-%s-%s@%s", items[i].server_id,
-							    user.name, user.domain));
+				pim_vtodo_write(&out, page, ad, export_uid(page, &user, &items[i]));
 			total++;
 		}
 		pool_free(&page);
@@ -577,6 +576,9 @@ static const struct easctl_leaf tasks_leaves[] = {
 	  "import tasks from an iCalendar file",
 	  "Imports the VTODOs of an iCalendar FILE (or standard input) into the user's Tasks\n"
 	  "folder (or the task folder SERVERID); one transaction per file as for contacts.\n"
+	  "A VTODO whose UID names a task of the folder (as an import stored it, or as export\n"
+	  "wrote it) updates that task (an identical one is left alone); the others are added.\n"
+	  "Prints how many were added, updated and unchanged.\n"
 	  "Mapped: SUMMARY, DESCRIPTION, DTSTART, DUE, COMPLETED, STATUS, PRIORITY, CLASS,\n"
 	  "CATEGORIES, the first VALARM's TRIGGER (reminder) and RRULE where EAS can express\n"
 	  "it (daily, weekly, monthly and yearly rules by day or n-th weekday).\n"
@@ -584,14 +586,15 @@ static const struct easctl_leaf tasks_leaves[] = {
 	  1, 2, EASCTL_OPT_FOLDER | EASCTL_OPT_SKIP_BAD, tasks_import },
 	{ "export", "LOGIN [FILE] [--folder SERVERID]", "export tasks as iCalendar",
 	  "Writes the tasks of the user's Tasks folder (or folder SERVERID) as one iCalendar\n"
-	  "file of VTODOs to FILE, or to standard output.\n"
+	  "file of VTODOs to FILE, or to standard output. Each VTODO has a UID (the imported\n"
+	  "one, else easd-SERVERID-LOGIN), so that importing the file again updates the tasks.\n"
 	  "Example: easctl tasks export mike@ox.io todo.ics\n",
 	  1, 2, EASCTL_OPT_FOLDER, tasks_export },
 	{ "delete", "LOGIN UID|SERVERID... [--folder SERVERID]", "delete tasks",
-	  "Deletes the tasks named by their ServerId, or by the UID export wrote for them\n"
-	  "(easd-SERVERID-LOGIN), in the user's Tasks folder (or folder SERVERID). Every\n"
-	  "device of the user gets the Delete at its next Sync. The ones found are deleted;\n"
-	  "each one not found is named and the exit status is 1.\n"
+	  "Deletes the tasks named by their ServerId, or by their UID (as import stored it, or\n"
+	  "as export wrote it: easd-SERVERID-LOGIN), in the user's Tasks folder (or folder\n"
+	  "SERVERID). Every device of the user gets the Delete at its next Sync. The ones\n"
+	  "found are deleted; each one not found is named and the exit status is 1.\n"
 	  "Example: easctl tasks delete mike@ox.io 7:3\n",
 	  2, EASCTL_MAX_POS, EASCTL_OPT_FOLDER, tasks_delete },
 };

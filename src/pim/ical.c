@@ -63,6 +63,7 @@ struct task {
 	pool *p;
 	struct wbxml_node *ad;
 	unsigned dropped;
+	const char *uid;
 };
 
 static void task_set(struct task *t, uint16_t tag, const char *value)
@@ -178,6 +179,19 @@ static int map_todo(struct task *t, icalcomponent *todo, const char **error_r)
 		*error_r = pool_printf(t->p, "%.200s", icalproperty_get_xlicerror(prop));
 		return -1;
 	}
+	prop = icalcomponent_get_first_property(todo, ICAL_UID_PROPERTY);
+	if (prop != NULL) {
+		/* The task's identity: a re-import of the same UID updates the task. */
+		if (pim_ical_text(t->p, icalproperty_get_uid(prop), "UID", &text, error_r) < 0)
+			return -1;
+		size_t ulen = text != NULL ? strlen(text) : 0;
+		if (ulen > STORE_ITEM_UID_MAX) {
+			*error_r = pool_printf(t->p, "UID of %zu bytes (at most %u)", ulen,
+					       STORE_ITEM_UID_MAX);
+			return -1;
+		}
+		t->uid = ulen > 0 ? text : NULL;
+	}
 	prop = icalcomponent_get_first_property(todo, ICAL_SUMMARY_PROPERTY);
 	if (prop != NULL) {
 		if (pim_ical_text(t->p, icalproperty_get_summary(prop), "SUMMARY", &text,
@@ -289,6 +303,7 @@ int pim_vtodo_parse(pool *p, const char *text, size_t len, size_t max_input, siz
 		else
 			todos[count].appdata = t.ad;
 		todos[count].dropped = t.dropped;
+		todos[count].uid = todos[count].error == NULL ? t.uid : NULL;
 		count++;
 		todo = todo == root ? NULL :
 		       icalcomponent_get_next_component(root, ICAL_VTODO_COMPONENT);
@@ -383,7 +398,8 @@ void pim_vtodo_write(buf *out, pool *p, const struct wbxml_node *ad, const char 
 	uint64_t v;
 
 	icalerror_set_errors_are_fatal(0);
-	icalcomponent_add_property(todo, icalproperty_new_uid(uid));
+	if (uid != NULL && *uid != '\0')
+		icalcomponent_add_property(todo, icalproperty_new_uid(uid));
 	icalcomponent_add_property(todo, icalproperty_new_dtstamp(
 		icaltime_from_timet_with_zone(time(NULL), 0, icaltimezone_get_utc_timezone())));
 	if ((s = wbxml_child_str(ad, WBXML_Tasks_Subject)) != NULL)

@@ -8,7 +8,9 @@
  * written as PRIVATE), CONFIDENTIAL 3; CATEGORIES Categories; the first VALARM's TRIGGER
  * ReminderSet/ReminderTime (a relative trigger counts from DTSTART, or DUE with
  * RELATED=END); RRULE Recurrence where EAS can say it (DAILY, WEEKLY, MONTHLY by day or by
- * n-th weekday, YEARLY likewise; INTERVAL, COUNT, UNTIL); others are dropped and counted. */
+ * n-th weekday, YEARLY likewise; INTERVAL, COUNT, UNTIL); others are dropped and counted.
+ * UID is the task's identity (EAS tasks have none): an import keeps it as the item's uid so
+ * that a re-import of the same VTODO updates the task, and export writes it back. */
 #ifndef EASD_PIM_ICAL_H
 #define EASD_PIM_ICAL_H
 
@@ -23,6 +25,7 @@ struct pim_vtodo {
 	struct wbxml_node *appdata;  /* the task; NULL when error is set */
 	const char *error;           /* "line 12: ..." */
 	unsigned dropped;            /* parts that EAS cannot carry (an RRULE, ...) */
+	const char *uid;             /* its UID (1-STORE_ITEM_UID_MAX bytes), NULL when none */
 };
 
 /* Parses an iCalendar file (its VTODOs; other components are ignored). -1 with *error_r
@@ -31,8 +34,8 @@ struct pim_vtodo {
 int pim_vtodo_parse(pool *p, const char *text, size_t len, size_t max_input, size_t max_todos,
 		    struct pim_vtodo **todos_r, size_t *count_r, const char **error_r);
 
-/* Writing: begin (VCALENDAR header), one VTODO per stored task (uid: a stable UID such as
- * the item's ServerId), end. */
+/* Writing: begin (VCALENDAR header), one VTODO per stored task (uid: the task's stable UID,
+ * the one its import stored or one made from its ServerId; NULL or "": no UID), end. */
 void pim_vtodo_write_begin(buf *out);
 void pim_vtodo_write(buf *out, pool *p, const struct wbxml_node *appdata, const char *uid);
 void pim_vtodo_write_end(buf *out);

@@ -52,7 +52,8 @@ static const struct pim_prop_def task_props[] = {
 	{ .tag = WBXML_AirSyncBase_NativeBodyType, .kind = PIM_UINT, .min = 1, .max = 4 },
 };
 
-/* Metadata: the completion flag; tasks have no uid and no time window. */
+/* Metadata: the completion flag; tasks have no time window and no uid of their own (an
+ * import's VTODO UID is kept across a phone's Change by pim_item_from_eas). */
 static int task_finish(pool *p, const struct pim_props *props, struct store_item *out,
 		       const char **error_r)
 {

@@ -144,6 +144,74 @@ START_TEST(export_import_roundtrip)
 }
 END_TEST
 
+/* A VTODO's UID is read (unescaped), written back by pim_vtodo_write and parsed again the
+ * same; none gives NULL; one longer than the store takes fails that VTODO only. */
+START_TEST(uid_roundtrip)
+{
+	size_t count;
+	struct pim_vtodo *todos = parse_ok("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\n"
+					   "UID:a\\,b@x\r\nSUMMARY:Jo\r\nEND:VTODO\r\n"
+					   "BEGIN:VTODO\r\nSUMMARY:No uid\r\nEND:VTODO\r\n"
+					   "END:VCALENDAR\r\n", &count);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_ptr_null(todos[0].error);
+	ck_assert_str_eq(todos[0].uid, "a,b@x");
+	ck_assert_ptr_null(todos[1].uid);
+
+	buf out = BUF_INIT;
+	pim_vtodo_write_begin(&out);
+	pim_vtodo_write(&out, pl, todos[0].appdata, todos[0].uid);
+	pim_vtodo_write(&out, pl, todos[1].appdata, NULL);
+	pim_vtodo_write_end(&out);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "\r\nUID:a\\,b@x\r\n"));
+	ck_assert_ptr_null(strstr(strstr(buf_cstr(&out), "SUMMARY:No uid"), "UID"));
+	size_t n;
+	struct pim_vtodo *again = parse_ok(buf_cstr(&out), &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(again[0].uid, "a,b@x");
+	ck_assert_str_eq(wbxml_child_str(again[0].appdata, WBXML_Tasks_Subject), "Jo");
+	ck_assert_ptr_null(again[1].uid);
+	buf_free(&out);
+
+	buf big = BUF_INIT;
+	buf_puts(&big, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:");
+	for (size_t i = 0; i <= STORE_ITEM_UID_MAX; i++)
+		buf_putc(&big, 'u');
+	buf_puts(&big, "\r\nSUMMARY:Long\r\nEND:VTODO\r\nBEGIN:VTODO\r\nUID:ok@x\r\n"
+		 "SUMMARY:Ok\r\nEND:VTODO\r\nEND:VCALENDAR\r\n");
+	todos = parse_ok(buf_cstr(&big), &count);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_ptr_nonnull(todos[0].error);
+	ck_assert_ptr_nonnull(strstr(todos[0].error, "UID"));
+	ck_assert_ptr_null(todos[0].uid);
+	ck_assert_ptr_null(todos[1].error);
+	ck_assert_str_eq(todos[1].uid, "ok@x");
+	buf_free(&big);
+}
+END_TEST
+
+/* The uid an import stored survives a phone's Change (EAS tasks carry none), so that a
+ * later re-import of the VTODO still finds the task. */
+START_TEST(uid_survives_change)
+{
+	static const struct tp first[] = { { WBXML_Tasks_Subject, "Pay rent", 0 } };
+	static const struct tp change[] = { { WBXML_Tasks_Subject, "Pay the rent", 0 },
+					    { WBXML_Tasks_Complete, "1", 0 } };
+	struct store_item old = tp_store(pl, STORE_CLASS_TASKS, tp_appdata(pl, first, 1), 161,
+					 NULL, NULL);
+	ck_assert_ptr_null(old.uid);
+	old.uid = "rent-1@example.com";
+	struct store_item changed = tp_store(pl, STORE_CLASS_TASKS, tp_appdata(pl, change, 2), 25,
+					     &old, NULL);
+	ck_assert_ptr_nonnull(changed.uid);
+	ck_assert_str_eq(changed.uid, "rent-1@example.com");
+	struct wbxml_node *ad;
+	const char *error;
+	ck_assert_int_eq(pim_item_decode(pl, &changed, &ad, &error), 0);
+	ck_assert_str_eq(wbxml_child_str(ad, WBXML_Tasks_Subject), "Pay the rent");
+}
+END_TEST
+
 START_TEST(bad_input)
 {
 	struct pim_vtodo *todos;
@@ -185,6 +253,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, parse_vtodo);
 	tcase_add_test(tc, export_import_roundtrip);
+	tcase_add_test(tc, uid_roundtrip);
+	tcase_add_test(tc, uid_survives_change);
 	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
