@@ -6,6 +6,17 @@
  *   used (16.x all-day local dates are turned into UTC with the item's TimeZone blob);
  * - Timezone is the client's base64 blob exactly as sent (MS-ASDTYPE 2.6.4), returned byte
  *   for byte; it is checked with pim_tz_blob_decode;
+ * - the IANA zone, when the server knows it (an iCalendar import with TZID Europe/Amsterdam,
+ *   which a blob cannot tell from Europe/Berlin), is a property of easd's own: tag
+ *   CAL_TAG_ZONE on code page 254, a page MS-ASWBXML never defines (it has 0-25), so no
+ *   client version has it: calendar_to_eas never sends it (not in calendar_props, and the
+ *   version filter of every device writer drops a tag no version has), and input_prepare
+ *   removes it from whatever a client sends (a client cannot set it). It is valid only
+ *   with the blob it came with: a Change whose Timezone blob differs from the stored one
+ *   (or clears it) drops it, and the zone follows the new blob (pim_tz_from_blob); a
+ *   Change with the same blob keeps it. When present it is the series' zone of expansion
+ *   and the TZID of an export (pim_calendar_stored_zone); items without it use the zone
+ *   pim_tz_from_blob finds, or the blob's own rules when it finds none;
  * - Exceptions are kept in the <= 14.1 shape: each Exception has ExceptionStartTime (the
  *   original start of the occurrence, UTC); a 16.x Exception's airsyncbase:InstanceId and a
  *   16.x per-instance Change/Delete (InstanceId beside the ServerId) become that form, and
@@ -20,6 +31,7 @@
 #include "lib/buf.h"
 #include "lib/str.h"
 #include "lib/utf8.h"
+#include "pim/ical-event.h"
 #include "pim/recur.h"
 #include "pim/tz.h"
 
@@ -81,6 +93,11 @@ static const struct pim_prop_def calendar_props[] = {
 };
 
 #define CAL_PROP_COUNT (sizeof(calendar_props) / sizeof(calendar_props[0]))
+
+/* easd's private code page of the stored form (see the head comment): its only tag is the
+ * IANA zone. */
+#define CAL_PRIVATE_PAGE 254
+#define CAL_TAG_ZONE WBXML_TAG(CAL_PRIVATE_PAGE, 0x05)
 
 const struct pim_class_def pim_calendar_def = {
 	.name = "calendar",
@@ -284,8 +301,45 @@ static int zone_read(pool *p, const struct wbxml_node *root, struct cal_zone *zo
 		return -1;
 	}
 	zone_r->has_blob = true;
-	zone_r->iana = pim_tz_from_blob(&zone_r->blob);
+	/* The zone the server stored with this blob (an import), else the blob's. */
+	const char *stored = wbxml_child_str(root, CAL_TAG_ZONE);
+	if (stored != NULL && *stored != '\0' && pim_tz_zone_get(stored) != NULL)
+		zone_r->iana = stored;
+	else
+		zone_r->iana = pim_tz_from_blob(&zone_r->blob);
 	return 0;
+}
+
+/* The 172 bytes of a Timezone text (base64, line breaks allowed); false when it is absent
+ * or does not decode. */
+static bool blob_raw(const char *text, unsigned char out[PIM_TZ_BLOB_SIZE])
+{
+	buf raw = BUF_INIT, clean = BUF_INIT;
+	struct pim_tz_blob blob;
+	const char *error;
+	bool ok = false;
+
+	if (text == NULL)
+		return false;
+	for (const char *s = text; *s != '\0'; s++) {
+		if (*s != '\r' && *s != '\n' && *s != ' ')
+			buf_append(&clean, s, 1);
+	}
+	if (clean.len > 0 &&
+	    base64_decode(&raw, (const char *)clean.data, clean.len, &error) == 0 &&
+	    pim_tz_blob_decode(raw.data, raw.len, &blob, &error) == 0) {
+		pim_tz_blob_encode(&blob, out);
+		ok = true;
+	}
+	buf_free(&raw);
+	buf_free(&clean);
+	return ok;
+}
+
+const char *pim_calendar_stored_zone(const struct wbxml_node *appdata)
+{
+	const char *zone = wbxml_child_str(appdata, CAL_TAG_ZONE);
+	return zone != NULL && *zone != '\0' ? zone : NULL;
 }
 
 /* ---- Tree editing ---- */
@@ -777,6 +831,8 @@ static struct wbxml_node *input_prepare(pool *p, const struct wbxml_node *appdat
 	out->value = appdata->value;
 	out->value_len = appdata->value_len;
 	wbxml_foreach_child(appdata, c) {
+		if (WBXML_TAG_PAGE(c->tag) == CAL_PRIVATE_PAGE)
+			continue; /* easd's own properties: never from a client */
 		struct wbxml_node *cc = node_copy(p, c);
 		if ((c->tag == WBXML_Calendar_UID || c->tag == WBXML_Calendar_ClientUid) &&
 		    c->children == NULL) {
@@ -913,10 +969,12 @@ static int instance_change(pool *p, const struct wbxml_node *appdata,
 	return cal_complete(p, in, root, out_r, error_r);
 }
 
-static int calendar_from_eas_opt(pool *p, const struct wbxml_node *appdata,
-				 const struct pim_in_options *in, const struct store_item *old,
-				 const struct pim_supported *supported, struct store_item *out_r,
-				 const char **error_r)
+/* An Add or Change; server_zone: the IANA zone the server (an import) gives the item's
+ * Timezone, NULL for clients. */
+static int calendar_convert(pool *p, const struct wbxml_node *appdata,
+			    const struct pim_in_options *in, const struct store_item *old,
+			    const struct pim_supported *supported, const char *server_zone,
+			    struct store_item *out_r, const char **error_r)
 {
 	struct store_item merged;
 	struct wbxml_node *root;
@@ -959,7 +1017,42 @@ static int calendar_from_eas_opt(pool *p, const struct wbxml_node *appdata,
 				node_remove(root, cl);
 		}
 	}
+	/* The stored IANA zone stays only with the blob it was stored with. */
+	struct wbxml_node *zn = wbxml_child(root, CAL_TAG_ZONE);
+	if (zn != NULL) {
+		struct wbxml_node *old_root;
+		unsigned char a[PIM_TZ_BLOB_SIZE], b[PIM_TZ_BLOB_SIZE];
+		bool same = old != NULL && pim_item_decode(p, old, &old_root, error_r) == 0 &&
+			    blob_raw(wbxml_child_str(old_root, WBXML_Calendar_Timezone), a) &&
+			    blob_raw(wbxml_child_str(root, WBXML_Calendar_Timezone), b) &&
+			    memcmp(a, b, sizeof(a)) == 0;
+		if (!same)
+			node_remove(root, zn);
+	}
+	if (server_zone != NULL && *server_zone != '\0' &&
+	    pim_tz_zone_get(server_zone) != NULL &&
+	    wbxml_child(root, WBXML_Calendar_Timezone) != NULL) {
+		if (zn != NULL)
+			node_remove(root, zn);
+		child_set(p, root, CAL_TAG_ZONE, server_zone, true);
+	}
 	return cal_complete(p, in, root, out_r, error_r);
+}
+
+static int calendar_from_eas_opt(pool *p, const struct wbxml_node *appdata,
+				 const struct pim_in_options *in, const struct store_item *old,
+				 const struct pim_supported *supported, struct store_item *out_r,
+				 const char **error_r)
+{
+	return calendar_convert(p, appdata, in, old, supported, NULL, out_r, error_r);
+}
+
+int pim_calendar_encode_import(pool *p, const struct wbxml_node *appdata, const char *zone,
+			       struct store_item *out_r, const char **error_r)
+{
+	struct pim_in_options in = { .version = 161 };
+
+	return calendar_convert(p, appdata, &in, NULL, NULL, zone, out_r, error_r);
 }
 
 static int calendar_from_eas(pool *p, const struct wbxml_node *appdata, int version,

@@ -211,7 +211,10 @@ int pim_event_read(pool *p, const struct wbxml_node *ad, struct pim_event_info *
 	if (pim_eas_time_to_utc(wbxml_child_str(ad, WBXML_Calendar_EndTime), &info->end_utc) < 0 ||
 	    info->end_utc < info->start_utc)
 		info->end_utc = info->start_utc;
-	info->zone = blob_zone(p, wbxml_child_str(ad, WBXML_Calendar_Timezone));
+	/* The zone an import stored with the blob (Amsterdam, not the blob's Berlin). */
+	const char *stored = pim_calendar_stored_zone(ad);
+	info->zone = stored != NULL && iana_name(stored) != NULL ?
+		     iana_name(stored) : blob_zone(p, wbxml_child_str(ad, WBXML_Calendar_Timezone));
 	info->all_day = node_uint(ad, WBXML_Calendar_AllDayEvent, 1, &v) && v == 1;
 	info->busy_status = node_uint(ad, WBXML_Calendar_BusyStatus, 4, &v) ? (unsigned)v : 2;
 	const struct wbxml_node *rec = wbxml_child(ad, WBXML_Calendar_Recurrence);
@@ -1004,6 +1007,7 @@ int pim_vevent_parse(pool *p, const char *text, size_t len, size_t max_input, si
 			events[i].uid = evs[i].uid;
 			events[i].filter_start = evs[i].filter_start;
 			events[i].filter_end = evs[i].filter_end;
+			events[i].zone = evs[i].zone;
 		}
 		events[i].dropped = evs[i].dropped;
 	}
@@ -1319,7 +1323,7 @@ int pim_vevent_encode(pool *p, const struct pim_vevent *ev, struct store_item *o
 {
 	memset(out_r, 0, sizeof(*out_r));
 	if (pim_class(STORE_CLASS_CALENDAR) != NULL)
-		return pim_item_encode_new(p, STORE_CLASS_CALENDAR, ev->appdata, out_r, error_r);
+		return pim_calendar_encode_import(p, ev->appdata, ev->zone, out_r, error_r);
 
 	/* No calendar converter linked in: item.c's canonical form (top-level properties
 	 * sorted by tag) with the metadata of the import. */

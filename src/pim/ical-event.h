@@ -29,9 +29,11 @@
  *   without iCalendar counterpart (ResponseRequested, ResponseType, DisallowNewTimeProposal,
  *   AppointmentReplyTime, OnlineMeetingConfLink, OnlineMeetingExternalLink, MeetingStatus);
  *   X-EAS-TZID the zone of an exported all-day event.
- * The zone written on export is the one pim_tz_from_blob finds for the stored blob: a zone
- * of the same rules, not always the name imported (Europe/Amsterdam comes back as
- * Europe/Berlin, both "W. Europe Standard Time"): the stored form keeps the blob only. */
+ * The zone written on export is the IANA zone of the import (Europe/Amsterdam stays
+ * Europe/Amsterdam although its blob is the one of Europe/Berlin, "W. Europe Standard
+ * Time"): the stored form keeps it next to the blob (calendar.c) until a device changes the
+ * blob; items without it (created by devices) export the zone pim_tz_from_blob finds for
+ * their blob, "UTC" when it finds none. */
 #ifndef EASD_PIM_ICAL_EVENT_H
 #define EASD_PIM_ICAL_EVENT_H
 
@@ -52,6 +54,7 @@ struct pim_vevent {
 	unsigned dropped;            /* parts that EAS cannot carry */
 	const char *uid;             /* its UID, NULL for none */
 	int64_t filter_start, filter_end;  /* first start .. end of the last occurrence */
+	const char *zone;            /* its IANA zone (static), kept in the stored form */
 };
 
 /* Parses an iCalendar file (its VEVENTs; other components are ignored). -1 with *error_r
@@ -64,6 +67,13 @@ int pim_vevent_parse(pool *p, const char *text, size_t len, size_t max_input, si
  * 16.1 client), into *out_r from p. -1 with *error_r when the converter refuses it. */
 int pim_vevent_encode(pool *p, const struct pim_vevent *ev, struct store_item *out_r,
 		      const char **error_r);
+
+/* calendar.c: the stored form of an appointment the server made (an import: a 16.1 Add)
+ * whose Timezone blob was made from the IANA zone `zone`, which the stored form keeps (no
+ * client ever sends or receives it); and the zone kept in a stored form (decoded), or NULL. */
+int pim_calendar_encode_import(pool *p, const struct wbxml_node *appdata, const char *zone,
+			       struct store_item *out_r, const char **error_r);
+const char *pim_calendar_stored_zone(const struct wbxml_node *appdata);
 
 /* Writing: begin (VCALENDAR header), one VEVENT (plus one per modified exception) per stored
  * appointment (uid: used when the item has no UID), end (the VTIMEZONEs of the zones used). */

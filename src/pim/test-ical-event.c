@@ -3,6 +3,9 @@
  * exceptions, export + import round trips, hostile input refused with a clear error. */
 #include "pim/test-pim.h"
 #include "pim/ical-event.h"
+#include "pim/tz.h"
+
+#include "lib/base64.h"
 
 static pool *pl;
 
@@ -534,8 +537,159 @@ START_TEST(encode)
 	ck_assert_str_eq(item.uid, "full-1@test");
 	ck_assert_int_eq(item.filter_start, ev->filter_start);
 	ck_assert_int_eq(item.filter_end, ev->filter_end);
-	/* The export of the stored form is the export of the parsed tree. */
-	ck_assert_str_eq(export_one(back), export_one(ev->appdata));
+	/* The export of the stored form is the export of the parsed tree, except that it
+	 * names the imported zone where the parsed tree's blob alone names Europe/Berlin
+	 * (the VTIMEZONEs at the end differ accordingly). */
+	const char *a = export_one(back), *b = export_one(ev->appdata);
+	const char *a_end = strstr(a, "BEGIN:VTIMEZONE"), *b_end = strstr(b, "BEGIN:VTIMEZONE");
+	ck_assert_ptr_nonnull(a_end);
+	ck_assert_ptr_nonnull(b_end);
+	buf fixed = BUF_INIT;
+	for (const char *t = b; t < b_end;) {
+		if (strncmp(t, "Europe/Berlin", 13) == 0) {
+			buf_puts(&fixed, "Europe/Amsterdam");
+			t += 13;
+		} else {
+			buf_putc(&fixed, *t++);
+		}
+	}
+	ck_assert_str_eq(pool_strndup(pl, a, (size_t)(a_end - a)), buf_cstr(&fixed));
+	buf_free(&fixed);
+	assert_contains(a, "BEGIN:VTIMEZONE\r\nTZID:Europe/Amsterdam\r\n");
+}
+END_TEST
+
+/* The stored form of a device's Change of item (14.1, no Supported). */
+static struct store_item device_change(const struct store_item *item, const struct tp *v,
+				       size_t n)
+{
+	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
+	struct pim_in_options in = { .version = 141 };
+	struct store_item out;
+	const char *error = NULL;
+
+	if (ops->from_eas_opt(pl, tp_appdata(pl, v, n), &in, item, NULL, &out, &error) < 0)
+		ck_abort_msg("change: %s", error);
+	return out;
+}
+
+static const struct wbxml_node *decoded(const struct store_item *item)
+{
+	struct wbxml_node *ad;
+	const char *error;
+
+	ck_assert_int_eq(pim_item_decode(pl, item, &ad, &error), 0);
+	return ad;
+}
+
+/* What calendar_to_eas writes, through a writer without a version filter: the converter
+ * itself must leave easd's private properties (code page 254) out. */
+static const struct wbxml_node *device_view(const struct store_item *item, int version)
+{
+	struct pim_out_options opt = { .version = version };
+	struct wbxml_writer w;
+	buf b = BUF_INIT;
+	const char *error;
+
+	wbxml_writer_init(&w, &b, 0);
+	wbxml_start(&w, WBXML_AirSync_ApplicationData);
+	ck_assert_int_eq(pim_class(STORE_CLASS_CALENDAR)->to_eas(pl, item, &opt, &w, &error), 0);
+	wbxml_end(&w);
+	ck_assert_int_eq(wbxml_writer_finish(&w, &error), 0);
+	struct wbxml_node *root = tp_decode(pl, &b);
+	buf_free(&b);
+	return root;
+}
+
+static void assert_no_private(const struct wbxml_node *node)
+{
+	for (const struct wbxml_node *c = node->children; c != NULL; c = c->next) {
+		ck_assert_uint_lt(WBXML_TAG_PAGE(c->tag), WBXML_PAGE_COUNT);
+		assert_no_private(c);
+	}
+}
+
+/* Issue 6, the stored form is iCalendar-grade: the IANA zone of an import is kept next to
+ * the blob, so zones that share their blob with the table's canonical zone export under
+ * their own name; a device's Change with the same blob keeps it, one with another blob
+ * makes the zone follow the blob; no device ever sets or receives it. */
+START_TEST(import_zone_kept)
+{
+	static const struct {
+		const char *zone, *canonical, *other_blob_zone;
+	} cases[] = {
+		{ "Europe/Amsterdam", "Europe/Berlin", "Europe/London" },
+		{ "Australia/Melbourne", "Australia/Sydney", "Asia/Tokyo" },
+		{ "America/Toronto", "America/New_York", "America/Chicago" },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		const char *zone = cases[k].zone;
+		const char *text = pool_printf(pl, CAL_BEGIN "BEGIN:VEVENT\r\nUID:z%zu@t\r\n"
+					       "DTSTAMP:20260101T000000Z\r\n"
+					       "DTSTART;TZID=%s:20260302T090000\r\n"
+					       "DTEND;TZID=%s:20260302T100000\r\n"
+					       "RRULE:FREQ=WEEKLY;COUNT=40\r\nSUMMARY:s\r\n"
+					       "END:VEVENT\r\n" CAL_END, k, zone, zone);
+		const struct pim_vevent *ev = one_ok(text);
+		struct store_item item;
+		const char *error;
+
+		ck_assert_str_eq(ev->zone, zone);
+		/* The premise: the blob alone names the canonical zone. */
+		ck_assert_str_eq(stored_zone(ev->appdata), cases[k].canonical);
+		ck_assert_int_eq(pim_vevent_encode(pl, ev, &item, &error), 0);
+		const struct wbxml_node *ad = decoded(&item);
+		ck_assert_str_eq(stored_zone(ad), zone);
+		ck_assert_str_eq(pim_calendar_stored_zone(ad), zone);
+		const char *ics = export_one(ad);
+		assert_contains(ics, pool_printf(pl, "DTSTART;TZID=%s:20260302T090000\r\n", zone));
+		assert_contains(ics, pool_printf(pl, "BEGIN:VTIMEZONE\r\nTZID:%s\r\n", zone));
+		for (int version = 25; version <= 161; version = version == 25 ? 121 : version + 20)
+			assert_no_private(device_view(&item, version));
+
+		/* A device's Change with the same blob (line-broken, as phones send it). */
+		const char *blob = tp_get(ad, WBXML_Calendar_Timezone);
+		size_t half = strlen(blob) / 2;
+		const char *wrapped = pool_printf(pl, "%.*s\r\n%s", (int)half, blob, blob + half);
+		const struct tp same[] = { { WBXML_Calendar_Timezone, wrapped, 0 },
+					   { WBXML_Calendar_Subject, "renamed", 0 } };
+		struct store_item kept = device_change(&item, same, 2);
+		ck_assert_str_eq(stored_zone(decoded(&kept)), zone);
+		/* Nor does a Change without Timezone (ghosted) lose it. */
+		const struct tp subject[] = { { WBXML_Calendar_Subject, "again", 0 } };
+		kept = device_change(&kept, subject, 1);
+		ck_assert_str_eq(stored_zone(decoded(&kept)), zone);
+
+		/* A client cannot set it: a zone sent on easd's page is dropped. */
+		const struct tp forged[] = { { WBXML_TAG(254, 0x05), "Asia/Kolkata", 0 },
+					     { WBXML_Calendar_Subject, "forged", 0 } };
+		struct store_item f = device_change(&kept, forged, 2);
+		ck_assert_str_eq(stored_zone(decoded(&f)), zone);
+
+		/* Another blob: the zone follows the blob, and stays so when the old blob
+		 * comes back (the import's zone is gone with its blob). */
+		struct pim_tz_blob ob;
+		unsigned char raw[PIM_TZ_BLOB_SIZE];
+		buf b64 = BUF_INIT;
+		ck_assert_int_eq(pim_tz_to_blob(cases[k].other_blob_zone, 2026, &ob), 0);
+		pim_tz_blob_encode(&ob, raw);
+		base64_encode(&b64, raw, sizeof(raw));
+		const struct tp moved[] = { { WBXML_Calendar_Timezone,
+					      pool_strdup(pl, buf_cstr(&b64)), 0 } };
+		buf_free(&b64);
+		struct store_item m = device_change(&kept, moved, 1);
+		ck_assert_ptr_null(pim_calendar_stored_zone(decoded(&m)));
+		ck_assert_str_eq(stored_zone(decoded(&m)), cases[k].other_blob_zone);
+		const struct tp back[] = { { WBXML_Calendar_Timezone, blob, 0 } };
+		m = device_change(&m, back, 1);
+		ck_assert_str_eq(stored_zone(decoded(&m)), cases[k].canonical);
+	}
+	/* A client's Add with the private tag stores none. */
+	const struct tp add[] = { { WBXML_TAG(254, 0x05), "Europe/Amsterdam", 0 },
+				  { WBXML_Calendar_StartTime, "20260302T080000Z", 0 } };
+	struct store_item a = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, add, 2), 161,
+				       NULL, NULL);
+	ck_assert_ptr_null(pim_calendar_stored_zone(decoded(&a)));
 }
 END_TEST
 
@@ -554,6 +708,7 @@ int main(void)
 	tcase_add_test(tc, orphans_and_custom_zones);
 	tcase_add_test(tc, exception_edge_cases);
 	tcase_add_test(tc, encode);
+	tcase_add_test(tc, import_zone_kept);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
