@@ -44,7 +44,7 @@ struct entry {
 	const char *error;
 	unsigned dropped;
 	const struct pim_vevent *event;   /* calendar: the parsed event (uid, filter span) */
-	const char *uid;                  /* contacts, tasks: the vCard's / VTODO's UID, or NULL */
+	const char *uid;                  /* the vCard's, VTODO's or VEVENT's UID, or NULL */
 };
 
 /* The user of LOGIN and the target folder (--folder or the default one of the kind);
@@ -155,7 +155,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ events[i].line, events[i].appdata,
 							  events[i].error, events[i].dropped,
-							  &events[i], NULL };
+							  &events[i], events[i].uid };
 		}
 	} else {
 		struct pim_vtodo *todos;
@@ -326,8 +326,7 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 	progress(done, good, true);
 	printf("imported %zu %s into folder %s ('%s') of %s@%s", done, kind->noun,
 	       folder.server_id, folder.name, user.name, user.domain);
-	if (kind->cls != STORE_CLASS_CALENDAR)
-		printf(": added %zu, updated %zu, unchanged %zu", added_n, updated, unchanged);
+	printf(": added %zu, updated %zu, unchanged %zu", added_n, updated, unchanged);
 	if (bad > 0)
 		printf(", skipped %zu bad", bad);
 	if (dropped > 0)
@@ -616,6 +615,8 @@ static const struct easctl_leaf calendar_leaves[] = {
 	  "folder (or the calendar folder SERVERID); one transaction per file as for contacts:\n"
 	  "a bad event (its line is shown) imports nothing, unless --skip-bad. Every device of\n"
 	  "the user gets them at its next Sync. Progress goes to standard error.\n"
+	  "A VEVENT whose UID the folder already has updates that appointment (devices get a\n"
+	  "Change; the same event again writes nothing): importing a file twice adds nothing.\n"
 	  "Mapped: SUMMARY, DESCRIPTION, LOCATION, DTSTART/DTEND/DURATION with TZID (the IANA\n"
 	  "zone becomes the EAS TimeZone), all-day dates (in X-WR-TIMEZONE, else UTC), RRULE\n"
 	  "(daily, weekly, monthly and yearly by day or n-th weekday; a rule EAS cannot express\n"

@@ -121,6 +121,44 @@ START_TEST(tasks_roundtrip)
 }
 END_TEST
 
+/* A VEVENT's UID names the appointment: importing a file again changes nothing, an edited
+ * event updates its appointment (every device gets a Change), a new UID adds one. */
+START_TEST(calendar_reimport_by_uid)
+{
+	static const char ics[] =
+		"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		"BEGIN:VEVENT\nUID:w1@x\nDTSTAMP:20260101T000000Z\n"
+		"DTSTART;TZID=Europe/Amsterdam:20261102T090000\n"
+		"DTEND;TZID=Europe/Amsterdam:20261102T100000\nRRULE:FREQ=WEEKLY;COUNT=4\n"
+		"SUMMARY:Weekly\nEND:VEVENT\n"
+		"BEGIN:VEVENT\nUID:t1@x\nDTSTAMP:20260101T000000Z\nDTSTART:20261103T120000Z\n"
+		"DTEND:20261103T130000Z\nSUMMARY:Lunch\nEND:VEVENT\nEND:VCALENDAR\n";
+
+	write_file("c.ics", ics);
+	ck_assert_int_eq(run("calendar import mike@ox.io c.ics >out 2>/dev/null"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 2, updated 0, unchanged 0"));
+	ck_assert_int_eq(run("calendar import mike@ox.io c.ics >out 2>/dev/null"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 0, updated 0, unchanged 2"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CALENDAR), 2);
+	/* Its own export read back: the same appointments. */
+	ck_assert_int_eq(run("calendar export mike@ox.io e.ics 2>/dev/null"), 0);
+	ck_assert_int_eq(run("calendar import mike@ox.io e.ics >out 2>/dev/null"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 0, updated 0, unchanged 2"));
+	write_file("d.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "BEGIN:VEVENT\nUID:t1@x\nDTSTAMP:20260101T000000Z\nDTSTART:20261103T120000Z\n"
+		   "DTEND:20261103T130000Z\nSUMMARY:Brunch\nEND:VEVENT\n"
+		   "BEGIN:VEVENT\nUID:n1@x\nDTSTAMP:20260101T000000Z\nDTSTART:20261104T120000Z\n"
+		   "DTEND:20261104T130000Z\nSUMMARY:New\nEND:VEVENT\nEND:VCALENDAR\n");
+	ck_assert_int_eq(run("calendar import mike@ox.io d.ics >out 2>/dev/null"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 1, updated 1, unchanged 0"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CALENDAR), 3);
+	ck_assert_int_eq(run("calendar export mike@ox.io e2.ics 2>/dev/null"), 0);
+	char *e2 = read_file("e2.ics");
+	ck_assert_ptr_nonnull(strstr(e2, "SUMMARY:Brunch\r\n"));
+	ck_assert_ptr_null(strstr(e2, "SUMMARY:Lunch\r\n"));
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	if (find_easctl(argc, argv, "test-easctl-pim") != 0)
@@ -133,6 +171,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, contacts_roundtrip);
 	tcase_add_test(tc, contacts_transactional);
 	tcase_add_test(tc, tasks_roundtrip);
+	tcase_add_test(tc, calendar_reimport_by_uid);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
