@@ -45,6 +45,22 @@ static enum pim_fb_status fb_status(unsigned busy_status)
 	}
 }
 
+/* MS-ASCAL 2.2.2.28 MeetingStatus: the meeting (1) and cancelled (4) bits both set (5, 7,
+ * 13, 15): the meeting no longer takes anybody's time. */
+static bool cancelled(const char *meeting_status)
+{
+	unsigned v = 0;
+
+	if (meeting_status == NULL || meeting_status[0] == '\0')
+		return false;
+	for (const char *c = meeting_status; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9' || v > 15)
+			return false;
+		v = v * 10 + (unsigned)(*c - '0');
+	}
+	return (v & 5) == 5;
+}
+
 struct fb_series {
 	struct fb_list *list;
 	const struct pim_event_info *info;
@@ -64,6 +80,9 @@ static int fb_occurrence(const struct pim_occurrence *occ, void *context)
 			v = wbxml_child_str(s->info->exception_nodes[i], WBXML_Calendar_BusyStatus);
 			if (v != NULL && v[0] >= '0' && v[0] <= '4' && v[1] == '\0')
 				busy = (unsigned)(v[0] - '0');
+			if (cancelled(wbxml_child_str(s->info->exception_nodes[i],
+						      WBXML_Calendar_MeetingStatus)))
+				return 0;
 			break;
 		}
 	}
@@ -85,6 +104,8 @@ static int fb_item(pool *p, const struct store_item *item, int64_t from, int64_t
 
 	if (pim_item_decode(p, item, &ad, &error) < 0 || pim_event_read(p, ad, &info, &error) < 0)
 		return -1;
+	if (cancelled(wbxml_child_str(ad, WBXML_Calendar_MeetingStatus)))
+		return 0;
 	if (!info.recurring) {
 		struct pim_occurrence occ = { info.start_utc, info.end_utc, info.start_utc, false };
 		struct fb_series s = { list, &info, from, to };

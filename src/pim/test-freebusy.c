@@ -1,5 +1,6 @@
 /* test-freebusy.c: unit tests of free/busy on a real store: overlapping appointments merge
- * with the precedence OOF > busy > tentative, free ones are ignored, recurring series are
+ * with the precedence OOF > busy > tentative, free ones and cancelled meetings are ignored,
+ * recurring series are
  * expanded in their zone (DST-correct) with deleted and moved exceptions, only the user's
  * calendar folders count, and the MergedFreeBusy string. */
 #include <check.h>
@@ -156,6 +157,27 @@ START_TEST(overlaps_and_precedence)
 }
 END_TEST
 
+/* A cancelled meeting (MeetingStatus 5, 7, 13, 15: MS-ASCAL 2.2.2.28) takes no time; other
+ * meeting states do. */
+START_TEST(cancelled_meetings)
+{
+	static const char *const ms[] = { "5", "7", "13", "15", "1", "3", "0", "9", "11" };
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		int day = (int)i + 1;
+		import(pool_printf(pl, CAL_BEGIN "BEGIN:VEVENT\r\nUID:m%zu\r\n"
+				   "DTSTART:202607%02dT090000Z\r\nDTEND:202607%02dT100000Z\r\n"
+				   "X-EAS-MeetingStatus:%s\r\nEND:VEVENT\r\n" CAL_END,
+				   i, day, day, ms[i]));
+	}
+	ck_assert_str_eq(spans(mike, "20260701T000000Z", "20260711T000000Z"),
+			 "20260705T090000Z-20260705T100000Z:2\n"
+			 "20260706T090000Z-20260706T100000Z:2\n"
+			 "20260707T090000Z-20260707T100000Z:2\n"
+			 "20260708T090000Z-20260708T100000Z:2\n"
+			 "20260709T090000Z-20260709T100000Z:2\n");
+}
+END_TEST
+
 /* A weekly 09:00 series in Amsterdam is at 08:00 UTC before 29 March 2026, 07:00 after;
  * a deleted occurrence is gone, a moved one is at its new time with its own status. */
 START_TEST(recurring_dst_and_exceptions)
@@ -219,6 +241,7 @@ int main(void)
 	TCase *tc = tcase_create("freebusy");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, overlaps_and_precedence);
+	tcase_add_test(tc, cancelled_meetings);
 	tcase_add_test(tc, recurring_dst_and_exceptions);
 	tcase_add_test(tc, calendar_folders_only);
 	suite_add_tcase(s, tc);
