@@ -1,8 +1,7 @@
 /* test-freebusy.c: unit tests of free/busy on a real store: overlapping appointments merge
  * with the precedence OOF > busy > tentative, free ones and cancelled meetings are ignored,
- * recurring series are
- * expanded in their zone (DST-correct) with deleted and moved exceptions, only the user's
- * calendar folders count, and the MergedFreeBusy string. */
+ * recurring series are expanded in their zone (DST-correct) with deleted and moved
+ * exceptions, only the user's calendar folders count, and the MergedFreeBusy string. */
 #include <check.h>
 #include <errno.h>
 #include <ftw.h>
