@@ -562,6 +562,20 @@ struct cal_ctx {
 	struct pim_recur_series series;
 };
 
+/* Q-CAL-5: a recurring item that starts and ends at local midnight of its Timezone (by the
+ * blob's rules, as the client computed them) and lasts at least a day of local time (a
+ * day with a DST change has 23 or 25 hours) is an all-day item whatever AllDayEvent says
+ * (Outlook desktop). Without a Timezone local midnight is unknown: left as it is. */
+static bool outlook_all_day(const struct cal_ctx *ctx)
+{
+	if (!ctx->zone.has_blob)
+		return false;
+	int64_t ls = blob_utc_to_local(&ctx->zone.blob, ctx->start);
+	int64_t le = blob_utc_to_local(&ctx->zone.blob, ctx->end);
+	return floor_div(ls, 86400) * 86400 == ls && floor_div(le, 86400) * 86400 == le &&
+	       le - ls >= 86400;
+}
+
 /* The series of the item for recur.c (exceptions not included). */
 static void ctx_series(struct cal_ctx *ctx)
 {
@@ -626,6 +640,8 @@ static int check_exception(struct cal_ctx *ctx, struct wbxml_node *ex, int64_t *
 		return -1;
 	if (r == 0)
 		e = s + (ctx->end - ctx->start);
+	else if (e == s) /* Q-CAL-5, per occurrence: a zero-length all-day exception */
+		repair_all_day(p, ex, is_all_day(ex, ctx->all_day), s, &e);
 	if (e < s) {
 		*error_r = "Exception ends before it starts";
 		return -1;
@@ -714,6 +730,11 @@ static int cal_finish(struct cal_ctx *ctx, struct store_item *out, const char **
 		if (until != NULL)
 			node_set_str(until, compact_utc(p, ctx->recur.until_utc));
 		ctx->has_recur = true;
+	}
+	/* Q-CAL-5: Outlook desktop leaves AllDayEvent out (or 0) on recurring all-day items. */
+	if (ctx->has_recur && !ctx->all_day && outlook_all_day(ctx)) {
+		child_set(p, root, WBXML_Calendar_AllDayEvent, "1", true);
+		ctx->all_day = true;
 	}
 	ctx_series(ctx);
 	size_t ex_count = 0;

@@ -668,6 +668,83 @@ START_TEST(unmapped_blob_series)
 }
 END_TEST
 
+/* Q-CAL-5 on input: Outlook desktop's recurring all-day item (local midnight to local
+ * midnight in its zone, AllDayEvent absent or 0) is stored as all-day; timed, shorter,
+ * non-recurring or zoneless items are not; a zero-length all-day exception lasts a day. */
+START_TEST(outlook_all_day)
+{
+	static const struct {
+		const char *start, *end, *all_day;
+		bool recurring, zone, expect;
+	} cases[] = {
+		/* Monday 2 March 2026 00:00-24:00 Amsterdam (CET, UTC+1). */
+		{ "20260301T230000Z", "20260302T230000Z", NULL, true, true, true },
+		{ "20260301T230000Z", "20260302T230000Z", "0", true, true, true },
+		/* Two days. */
+		{ "20260301T230000Z", "20260303T230000Z", NULL, true, true, true },
+		/* Sunday 29 March, the 23-hour day of the spring change: still a whole day. */
+		{ "20260328T230000Z", "20260329T220000Z", NULL, true, true, true },
+		/* Not recurring: left alone (Outlook sets AllDayEvent on single items). */
+		{ "20260301T230000Z", "20260302T230000Z", NULL, false, true, false },
+		/* 01:00 to 01:00 local: not midnight. */
+		{ "20260302T000000Z", "20260303T000000Z", NULL, true, true, false },
+		/* Midnight to noon. */
+		{ "20260301T230000Z", "20260302T110000Z", NULL, true, true, false },
+		/* No Timezone: local midnight unknown. */
+		{ "20260302T000000Z", "20260303T000000Z", NULL, true, false, false },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct tp v[10];
+		size_t n = 0;
+		if (cases[k].zone)
+			v[n++] = (struct tp)C(Timezone, amsterdam());
+		if (cases[k].all_day != NULL)
+			v[n++] = (struct tp)C(AllDayEvent, cases[k].all_day);
+		v[n++] = (struct tp)C(StartTime, cases[k].start);
+		v[n++] = (struct tp)C(EndTime, cases[k].end);
+		if (cases[k].recurring) {
+			v[n++] = (struct tp){ WBXML_Calendar_Recurrence, NULL, 0 };
+			v[n++] = (struct tp)C1(Type, "0");
+			v[n++] = (struct tp)C1(Interval, "7");
+		}
+		struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, v, n),
+						  141, NULL, NULL);
+		struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+		const char *ad = tp_get(out, WBXML_Calendar_AllDayEvent);
+		ck_assert_msg((ad != NULL && strcmp(ad, "1") == 0) == cases[k].expect,
+			      "case %zu: AllDayEvent %s", k, ad != NULL ? ad : "(none)");
+		/* The times themselves are kept. */
+		ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), cases[k].start);
+		ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), cases[k].end);
+		if (k == 0) {
+			/* 16.1 then gets the local dates of an all-day item. */
+			out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 161);
+			ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20260302T000000");
+			ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), "20260303T000000");
+		}
+	}
+
+	/* A yearly all-day series (Nokia: zero length) and a zero-length all-day exception. */
+	const struct tp y[] = { C(Timezone, amsterdam()), C(AllDayEvent, "1"),
+				C(StartTime, "20260301T230000Z"), C(EndTime, "20260301T230000Z"),
+				{ WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "5"),
+				C1(DayOfMonth, "2"), C1(MonthOfYear, "3"),
+				{ WBXML_Calendar_Exceptions, NULL, 0 },
+				{ WBXML_Calendar_Exception, NULL, 1 },
+				C2(ExceptionStartTime, "20270301T230000Z"),
+				C2(StartTime, "20270302T230000Z"), C2(EndTime, "20270302T230000Z"),
+				C2(Subject, "a day later") };
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR,
+					  tp_appdata(pl, y, sizeof(y) / sizeof(y[0])), 141, NULL,
+					  NULL);
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), "20260302T230000Z");
+	struct wbxml_node *exs = wbxml_child(out, WBXML_Calendar_Exceptions);
+	ck_assert_ptr_nonnull(exs);
+	ck_assert_str_eq(tp_get(exs->children, WBXML_Calendar_EndTime), "20270303T230000Z");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pim-calendar");
@@ -687,6 +764,7 @@ int main(void)
 	tcase_add_test(tc, refused);
 	tcase_add_test(tc, recur_values_bounded);
 	tcase_add_test(tc, unmapped_blob_series);
+	tcase_add_test(tc, outlook_all_day);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
