@@ -550,6 +550,15 @@ static bool meeting_is_organizer(const char *ms)
 			      strcmp(ms, "9") == 0 || strcmp(ms, "13") == 0);
 }
 
+/* Q-CAL-3: MeetingStatus values of an attendee's copy, "received from someone else"
+ * (MS-ASCAL 2.2.2.28 MeetingStatus: 3, 7 canceled and received, 11 and 15 the same as 3
+ * and 7; 5 and 13 are the organizer's canceled meeting). */
+static bool meeting_is_received(const char *ms)
+{
+	return ms != NULL && (strcmp(ms, "3") == 0 || strcmp(ms, "7") == 0 ||
+			      strcmp(ms, "11") == 0 || strcmp(ms, "15") == 0);
+}
+
 struct cal_ctx {
 	pool *p;
 	const struct pim_in_options *in;
@@ -1150,10 +1159,39 @@ static void write_body(struct cal_out *o, struct wbxml_writer *w, const struct w
 	pim_body_write(o->p, w, body, &opt, &pim_calendar_def);
 }
 
+/* Attendees; on an attendee's copy without AttendeeStatus (Q-CAL-3: statuses only on the
+ * organizer's copy; iOS shows an accepted meeting right only when its own record has none). */
+static void write_attendees(struct cal_out *o, struct wbxml_writer *w,
+			    const struct wbxml_node *attendees, bool statuses)
+{
+	if (statuses) {
+		pim_write_node(w, attendees, o->vbit);
+		return;
+	}
+	wbxml_start(w, WBXML_Calendar_Attendees);
+	wbxml_foreach_child(attendees, a) {
+		if (a->tag != WBXML_Calendar_Attendee) {
+			pim_write_node(w, a, o->vbit);
+			continue;
+		}
+		wbxml_start(w, WBXML_Calendar_Attendee);
+		wbxml_foreach_child(a, c) {
+			if (c->tag != WBXML_Calendar_AttendeeStatus)
+				pim_write_node(w, c, o->vbit);
+		}
+		wbxml_end(w);
+	}
+	wbxml_end(w);
+}
+
 static void write_exception(struct cal_out *o, struct wbxml_writer *w,
-			    const struct wbxml_node *ex, bool series_all_day)
+			    const struct wbxml_node *ex, bool series_all_day,
+			    const char *series_meeting_status)
 {
 	bool all_day = is_all_day(ex, series_all_day);
+	/* An Exception without MeetingStatus has the series' (MS-ASCAL 2.2.2.28). */
+	const char *ms = wbxml_child_str(ex, WBXML_Calendar_MeetingStatus);
+	bool received = meeting_is_received(ms != NULL ? ms : series_meeting_status);
 
 	wbxml_start(w, WBXML_Calendar_Exception);
 	wbxml_foreach_child(ex, c) {
@@ -1177,6 +1215,9 @@ static void write_exception(struct cal_out *o, struct wbxml_writer *w,
 			break;
 		case WBXML_AirSyncBase_Body:
 			write_body(o, w, c);
+			break;
+		case WBXML_Calendar_Attendees:
+			write_attendees(o, w, c, !received);
 			break;
 		default:
 			pim_write_node(w, c, o->vbit);
@@ -1204,6 +1245,11 @@ static int calendar_to_eas(pool *p, const struct store_item *item,
 	if (zone_read(p, root, &o.zone, error_r) < 0)
 		memset(&o.zone, 0, sizeof(o.zone)); /* stored before the check existed */
 	bool all_day = is_all_day(root, false);
+	/* Q-CAL-3: an attendee's copy goes out without attendee statuses. The owner's address
+	 * is not among the output options, so "attendee's copy" is what MeetingStatus says
+	 * (received); an organizer's copy (1, 5, 9, 13) and a plain appointment keep them. */
+	const char *ms = wbxml_child_str(root, WBXML_Calendar_MeetingStatus);
+	bool received = meeting_is_received(ms);
 	const struct wbxml_node *cal_loc = wbxml_child(root, WBXML_Calendar_Location);
 	const struct wbxml_node *asb_loc = wbxml_child(root, WBXML_AirSyncBase_Location);
 	wbxml_foreach_child(root, c) {
@@ -1225,12 +1271,15 @@ static int calendar_to_eas(pool *p, const struct store_item *item,
 		case WBXML_Calendar_Exceptions:
 			wbxml_start(w, WBXML_Calendar_Exceptions);
 			wbxml_foreach_child(c, ex)
-				write_exception(&o, w, ex, all_day);
+				write_exception(&o, w, ex, all_day, ms);
 			wbxml_end(w);
 			break;
 		case WBXML_Calendar_MeetingStatus:
 			meeting_status = true;
 			pim_write_node(w, c, o.vbit);
+			break;
+		case WBXML_Calendar_Attendees:
+			write_attendees(&o, w, c, !received);
 			break;
 		default:
 			/* Unknown tags stay stored but are never sent (item.c). */

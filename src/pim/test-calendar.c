@@ -745,6 +745,66 @@ START_TEST(outlook_all_day)
 }
 END_TEST
 
+/* Q-CAL-3 on output: attendee statuses only on the organizer's copy. MeetingStatus decides
+ * (the owner's address is not among the output options): received 3, 7, 11, 15 go out
+ * without AttendeeStatus (series and exceptions), the organizer's 1, 5, 9, 13 with it. */
+START_TEST(attendee_status_organizer_only)
+{
+	static const struct {
+		const char *ms;
+		bool statuses;
+	} cases[] = { { "1", true }, { "3", false }, { "5", true }, { "7", false },
+		      { "9", true }, { "11", false }, { "13", true }, { "15", false },
+		      { NULL, true } };
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct tp v[24];
+		size_t n = 0;
+		v[n++] = (struct tp){ WBXML_Calendar_Attendees, NULL, 0 };
+		v[n++] = (struct tp){ WBXML_Calendar_Attendee, NULL, 1 };
+		v[n++] = (struct tp)C2(Email, "bob@example.com");
+		v[n++] = (struct tp)C2(Name, "Bob");
+		v[n++] = (struct tp)C2(AttendeeStatus, "3");
+		v[n++] = (struct tp)C2(AttendeeType, "1");
+		v[n++] = (struct tp)C(EndTime, "20260302T090000Z");
+		v[n++] = (struct tp){ WBXML_Calendar_Exceptions, NULL, 0 };
+		v[n++] = (struct tp){ WBXML_Calendar_Exception, NULL, 1 };
+		v[n++] = (struct tp)C2(ExceptionStartTime, "20260309T080000Z");
+		v[n++] = (struct tp)C2(Subject, "moved");
+		v[n++] = (struct tp){ WBXML_Calendar_Attendees, NULL, 2 };
+		v[n++] = (struct tp){ WBXML_Calendar_Attendee, NULL, 3 };
+		v[n++] = (struct tp){ WBXML_Calendar_Email, "cy@example.com", 4 };
+		v[n++] = (struct tp){ WBXML_Calendar_AttendeeStatus, "4", 4 };
+		if (cases[k].ms != NULL)
+			v[n++] = (struct tp)C(MeetingStatus, cases[k].ms);
+		v[n++] = (struct tp)C(OrganizerEmail, "alice@example.com");
+		v[n++] = (struct tp){ WBXML_Calendar_Recurrence, NULL, 0 };
+		v[n++] = (struct tp)C1(Type, "1");
+		v[n++] = (struct tp)C1(DayOfWeek, "2");
+		v[n++] = (struct tp)C(StartTime, "20260302T080000Z");
+		struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, v, n),
+						  141, NULL, NULL);
+		for (int version = 121; version <= 161; version += 20) {
+			struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item,
+								version);
+			const char *flat = tp_flatten(pl, out);
+			ck_assert_ptr_nonnull(strstr(flat, "Attendee/Calendar:Email=bob@example.com"));
+			ck_assert_ptr_nonnull(strstr(flat, "Attendee/Calendar:AttendeeType=1"));
+			ck_assert_ptr_nonnull(strstr(flat, "Attendee/Calendar:Email=cy@example.com"));
+			bool has = strstr(flat, "AttendeeStatus=3") != NULL;
+			bool ex_has = strstr(flat, "AttendeeStatus=4") != NULL;
+			ck_assert_msg(has == cases[k].statuses && ex_has == cases[k].statuses,
+				      "MeetingStatus %s on %d: %s", cases[k].ms ? cases[k].ms : "-",
+				      version, flat);
+		}
+		/* Stored as sent: an organizer's later copy still has them. */
+		struct wbxml_node *ad;
+		const char *error;
+		ck_assert_int_eq(pim_item_decode(pl, &item, &ad, &error), 0);
+		ck_assert_ptr_nonnull(strstr(tp_flatten(pl, ad), "AttendeeStatus=3"));
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pim-calendar");
@@ -765,6 +825,7 @@ int main(void)
 	tcase_add_test(tc, recur_values_bounded);
 	tcase_add_test(tc, unmapped_blob_series);
 	tcase_add_test(tc, outlook_all_day);
+	tcase_add_test(tc, attendee_status_organizer_only);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
