@@ -53,16 +53,38 @@ static int effective_filter(enum store_class cls, int filter_type)
 	}
 }
 
-/* True when item (live) is inside the collection's filter. */
-static bool filter_pass(const struct store_item *item, int filter, int64_t now)
+/* The start of the time window of filter at now (MS-ASCMD 2.2.3.68.2: 1 day .. 6 months
+ * back): items whose filter_end is before it are outside. False for the filters without a
+ * time window (0, 8), where nothing ages. */
+static bool window_start(int filter, int64_t now, int64_t *start_r)
 {
 	static const int64_t days[] = { 0, 1, 3, 7, 14, 31, 93, 186 };
 
+	if (filter < 1 || filter > 7)
+		return false;
+	*start_r = now - days[filter] * 86400;
+	return true;
+}
+
+/* True when item (live) is inside the collection's filter. */
+static bool filter_pass(const struct store_item *item, int filter, int64_t now)
+{
+	int64_t start;
+
 	if (filter == 8)
 		return (item->flags & STORE_ITEM_COMPLETE) == 0;
-	if (filter >= 1 && filter <= 7)
-		return item->filter_end >= now - days[filter] * 86400;
+	if (window_start(filter, now, &start))
+		return item->filter_end >= start;
 	return true;
+}
+
+/* The bound from which held items must still be checked for having left the time window
+ * that starts at start: the state's (checked) bound, or start itself when the state's scan
+ * starts from the beginning of the folder (modseq 0: the scan checks every item against
+ * the filter) or the clock went back. */
+static int64_t aging_bound(int64_t checked, int64_t modseq, int64_t start)
+{
+	return modseq == 0 || checked > start ? start : checked;
 }
 
 /* ---- Results ---- */
@@ -163,6 +185,10 @@ struct coll_run {
 	bool wrote;                 /* the client's commands changed what the device holds */
 	bool echo;                  /* a write of the client must go back to it (merged) */
 	int64_t own_floor;          /* the device's own writes after this modseq stay with it */
+	bool ages;                  /* the filter has a time window: held items age out of it */
+	int64_t window_start;       /* its start at env->now (when ages) */
+	int64_t window_bound;       /* held items with filter_end below it are aged out (what
+				     * the state's window_checked becomes) */
 	const char *error;          /* the store's message when a step failed */
 };
 
@@ -626,6 +652,70 @@ static enum store_result scan_changes(struct coll_run *run, uint32_t window, int
 	return r;
 }
 
+/* True (in *found_r) when a held item untouched by this response has left the time window
+ * since the state's bound: a command the next response has to send. */
+static enum store_result aged_waiting(struct coll_run *run, bool *found_r)
+{
+	uint64_t n = 0;
+	enum store_result r = STORE_OK;
+
+	if (run->ages && run->window_bound < run->window_start)
+		r = store_sync_view_aged_count(run->env->store, run->state.id, run->folder.id,
+					       run->window_bound, run->window_start,
+					       STORE_SYNC_UNTOUCHED, 1, &n, &run->error);
+	*found_r = n > 0;
+	return r;
+}
+
+/* SoftDeletes for items the device holds that have left the filter's time window as time
+ * passed, unchanged (MS-ASCMD 2.2.3.172): the change scan sees only items whose modseq
+ * moved. Runs after the scan, so that an item the scan (or a command of the client) put in
+ * this response is left alone (its view row has a pending value) and no ServerId gets two
+ * commands; the device's own write stays with it (Q-SYNC-8). At most what is left of window
+ * (a complete range moves window_bound to the window start; otherwise MoreAvailable, which
+ * the SoftDeletes sent make legal, Q-SYNC-5). Memory O(window). */
+static enum store_result age_out(struct coll_run *run, uint32_t window)
+{
+	struct sync_env *env = run->env;
+	struct sync_result *res = run->res;
+	struct store_item *items;
+	size_t n;
+	bool found;
+	enum store_result r;
+
+	if (!run->ages || res->more_available || run->window_bound >= run->window_start)
+		return STORE_OK;
+	size_t room = window > res->change_count ? window - res->change_count : 0;
+	if (room == 0) {
+		/* The scan filled the window: the aged items go in the next response. */
+		r = aged_waiting(run, &found);
+		if (r == STORE_OK && found && res->change_count > 0)
+			res->more_available = true;
+		return r;
+	}
+	r = store_sync_view_aged(env->store, env->pool, run->state.id, run->folder.id,
+				 run->window_bound, run->window_start, STORE_SYNC_UNTOUCHED,
+				 room + 1, &items, &n, &run->error);
+	if (r != STORE_OK)
+		return r;
+	if (n > 0 && res->changes == NULL)
+		res->changes = pool_calloc(env->pool, window, sizeof(*res->changes));
+	for (size_t i = 0; i < n && i < room && r == STORE_OK; i++) {
+		struct sync_change *c = &res->changes[res->change_count++];
+		c->kind = SYNC_OUT_SOFT_DELETE;
+		c->item = items[i];
+		r = store_sync_view_set_pending(env->store, run->state.id, items[i].id, 0,
+						&run->error);
+	}
+	if (r != STORE_OK)
+		return r;
+	if (n > room)
+		res->more_available = true; /* the range is not done: the bound stays */
+	else
+		run->window_bound = run->window_start;
+	return STORE_OK;
+}
+
 /* The window of this collection, within what the request's top-level one leaves. */
 static uint32_t collection_window(const struct sync_env *env,
 				  const struct sync_collection_req *coll)
@@ -779,6 +869,11 @@ static enum store_result run_changes(struct coll_run *run)
 				      &run->supported);
 	}
 
+	run->ages = window_start(run->filter, env->now, &run->window_start);
+	run->window_bound = run->ages ? aging_bound(run->state.window_checked, run->state.modseq,
+						    run->window_start) :
+					run->state.window_checked;
+
 	int64_t before, after;
 	if ((r = store_folder_items_modseq(env->store, run->folder.id, &before, &run->error)) !=
 	    STORE_OK)
@@ -800,9 +895,14 @@ static enum store_result run_changes(struct coll_run *run)
 			/* The request's window or time is used up by earlier collections:
 			 * nothing now, and MoreAvailable on one that sent something so that the
 			 * client comes back (Q-SYNC-5: never MoreAvailable without a command). */
-			if (cursor < after && env->last_with_changes != NULL)
+			bool aged = false;
+			if (cursor >= after && env->last_with_changes != NULL &&
+			    (r = aged_waiting(run, &aged)) != STORE_OK)
+				return r;
+			if ((cursor < after || aged) && env->last_with_changes != NULL)
 				env->last_with_changes->more_available = true;
-		} else if ((r = scan_changes(run, window, after, &cursor)) != STORE_OK) {
+		} else if ((r = scan_changes(run, window, after, &cursor)) != STORE_OK ||
+			   (r = age_out(run, window)) != STORE_OK) {
 			return r;
 		}
 		if (env->window_left != UINT32_MAX)
@@ -823,13 +923,15 @@ static enum store_result run_changes(struct coll_run *run)
 		}
 		run->state.pending_key = run->state.synckey + 1;
 		run->state.pending_modseq = cursor;
+		run->state.pending_window_checked = run->window_bound;
 		res->sync_key = sync_key_format(env->pool, run->state.id, run->state.pending_key);
 		res->new_key = true;
 		return store_sync_state_save(env->store, &run->state, &run->error);
 	}
 	/* Nothing reaches the device: the key stays, the state only moves past what was
-	 * skipped (or back to 0 for a new filter). */
+	 * skipped (or back to 0 for a new filter), and past the aged range checked. */
 	run->state.modseq = cursor;
+	run->state.window_checked = run->window_bound;
 	return store_sync_state_save(env->store, &run->state, &run->error);
 }
 
@@ -865,6 +967,18 @@ static bool try_quiet(struct coll_run *run)
 		     STORE_OK ||
 	     items_modseq > run->state.modseq))
 		return false;
+	if (wants_changes(coll) && run->res->ops != NULL) {
+		/* An unchanged item that has left the time window is a change too (a read,
+		 * like the one above: the quiet answer stays write-free). */
+		bool aged;
+		run->filter = effective_filter(run->cls, run->opt.filter_type);
+		run->ages = window_start(run->filter, env->now, &run->window_start);
+		if (run->ages)
+			run->window_bound = aging_bound(run->state.window_checked,
+							run->state.modseq, run->window_start);
+		if (aged_waiting(run, &aged) != STORE_OK || aged)
+			return false;
+	}
 	run->res->sync_key = sync_key_format(env->pool, run->state.id, run->state.synckey);
 	run->res->new_key = coll->sync_key != NULL &&
 			    strcmp(coll->sync_key, run->res->sync_key) != 0;
@@ -1009,6 +1123,7 @@ int sync_collection_estimate(struct sync_env *env, const char *collection_id,
 		return -1;
 
 	uint64_t count = 0;
+	int64_t scan_from = cursor;
 	while (cursor < target && count < limit) {
 		pool *batch_pool = pool_new(0);
 		struct store_item *items;
@@ -1029,6 +1144,24 @@ int sync_collection_estimate(struct sync_env *env, const char *collection_id,
 			return -1;
 		if (got < 256)
 			break;
+	}
+
+	/* Unchanged items the key's view holds that have left the time window: the aged
+	 * SoftDeletes of the next Sync (a scan from 0 has counted them already). An item
+	 * that changed and aged counts twice: an estimate. */
+	int64_t start;
+	if (scan_from > 0 && count < limit && window_start(filter, env->now, &start)) {
+		int64_t bound = aging_bound(pending ? state.pending_window_checked :
+						      state.window_checked,
+					    scan_from, start);
+		uint64_t aged = 0;
+		if (bound < start &&
+		    store_sync_view_aged_count(env->store, state.id, folder.id, bound, start,
+					       pending ? STORE_SYNC_AT_PENDING :
+							 STORE_SYNC_AT_CONFIRMED,
+					       limit - count, &aged, &error) != STORE_OK)
+			return -1;
+		count += aged;
 	}
 	*estimate_r = count;
 	return 1;

@@ -20,9 +20,13 @@
  * Changes to send are the folder's items with modseq above the state's, in modseq order,
  * classified against the view: an item the device holds at exactly its modseq is skipped
  * (its own write, Q-SYNC-8, or one already sent), one that leaves the filter is a SoftDelete,
- * a tombstone of a held item a Delete. WindowSize (and the top-level one) caps the commands
- * of a response, and so does a time budget (Q-HTTP-6); MoreAvailable then. Memory and work
- * are O(window) per response, whatever the folder size. */
+ * a tombstone of a held item a Delete. After the scan, items the device holds unchanged
+ * that have left a FilterType time window as time passed (filter_end before the window start,
+ * since the state's window_checked bound) are SoftDeleted too, in the same window, and the
+ * bound moves to the window start once that range is done (issue 6 point 5); GetItemEstimate
+ * and the write-free quiet answer see them as well. WindowSize (and the top-level one) caps the
+ * commands of a response, and so does a time budget (Q-HTTP-6); MoreAvailable then. Memory and
+ * work are O(window) per response, whatever the folder size. */
 #ifndef EASD_SYNC_ENGINE_H
 #define EASD_SYNC_ENGINE_H
 
