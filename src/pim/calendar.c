@@ -114,7 +114,8 @@ const struct pim_class_def pim_calendar_def = {
 static const uint16_t exception_tags[] = {
 	WBXML_Calendar_Deleted, WBXML_Calendar_Subject, WBXML_Calendar_StartTime,
 	WBXML_Calendar_EndTime, WBXML_Calendar_Location, WBXML_AirSyncBase_Location,
-	WBXML_Calendar_Body, WBXML_AirSyncBase_Body, WBXML_Calendar_Categories,
+	WBXML_Calendar_Body, WBXML_Calendar_BodyTruncated, WBXML_AirSyncBase_Body,
+	WBXML_Calendar_Categories,
 	WBXML_Calendar_Sensitivity, WBXML_Calendar_BusyStatus, WBXML_Calendar_AllDayEvent,
 	WBXML_Calendar_Reminder, WBXML_Calendar_DtStamp, WBXML_Calendar_MeetingStatus,
 	WBXML_Calendar_Attendees, WBXML_Calendar_AppointmentReplyTime,
@@ -599,6 +600,53 @@ static void ctx_series(struct cal_ctx *ctx)
 	ctx->series.all_day = ctx->all_day;
 }
 
+/* The canonical body (airsyncbase:Body with Type and Data only, pim.h) of a 2.5
+ * calendar:Body text, or NULL for an empty one. */
+static struct wbxml_node *body_from_text(pool *p, const char *text)
+{
+	if (text == NULL || *text == '\0')
+		return NULL;
+	struct wbxml_node *body = pim_node_new(p, WBXML_AirSyncBase_Body, NULL);
+	pim_node_append(body, pim_node_new(p, WBXML_AirSyncBase_Type, "1"));
+	pim_node_append(body, pim_node_new(p, WBXML_AirSyncBase_Data, text));
+	return body;
+}
+
+/* An Exception's body in the stored form's shape, as item.c does for the item's own: a
+ * 2.5 client's calendar:Body becomes airsyncbase:Body (so that 12.0+ devices get it, and
+ * 2.5 devices get calendar:Body back from write_body), calendar:BodyTruncated is dropped
+ * (2.5 calendar bodies are sent whole), an airsyncbase:Body keeps Type and Data only. An
+ * airsyncbase:Body wins over a calendar:Body sent with it. */
+static void exception_body_normalise(pool *p, struct wbxml_node *ex)
+{
+	struct wbxml_node *cb = wbxml_child(ex, WBXML_Calendar_Body);
+	struct wbxml_node *ab = wbxml_child(ex, WBXML_AirSyncBase_Body);
+	struct wbxml_node *bt;
+
+	while ((bt = wbxml_child(ex, WBXML_Calendar_BodyTruncated)) != NULL)
+		node_remove(ex, bt);
+	if (cb != NULL) {
+		node_remove(ex, cb);
+		if (ab == NULL && cb->children == NULL) {
+			struct wbxml_node *body = body_from_text(p, wbxml_node_str(cb));
+			if (body != NULL)
+				pim_node_append(ex, body);
+		}
+	}
+	if (ab != NULL) {
+		struct wbxml_node *c = ab->children, *next;
+		ab->children = ab->last_child = NULL;
+		for (; c != NULL; c = next) {
+			next = c->next;
+			if (c->tag == WBXML_AirSyncBase_Type || c->tag == WBXML_AirSyncBase_Data)
+				pim_node_append(ab, c);
+		}
+		if (wbxml_child_str(ab, WBXML_AirSyncBase_Data) == NULL ||
+		    *wbxml_child_str(ab, WBXML_AirSyncBase_Data) == '\0')
+			node_remove(ex, ab);
+	}
+}
+
 /* Checks one Exception and normalises its times; *orig_r its ExceptionStartTime (the
  * matching occurrence's start, Q-CAL-6). */
 static int check_exception(struct cal_ctx *ctx, struct wbxml_node *ex, int64_t *orig_r,
@@ -624,6 +672,7 @@ static int check_exception(struct cal_ctx *ctx, struct wbxml_node *ex, int64_t *
 		if (c->tag == WBXML_Calendar_Attendees && check_attendees(p, c, error_r) < 0)
 			return -1;
 	}
+	exception_body_normalise(p, ex);
 	r = normalise_date(p, ex, WBXML_Calendar_ExceptionStartTime, &ctx->zone, &t, error_r);
 	if (r < 0)
 		return -1;
@@ -1192,6 +1241,7 @@ static void write_exception(struct cal_out *o, struct wbxml_writer *w,
 	/* An Exception without MeetingStatus has the series' (MS-ASCAL 2.2.2.28). */
 	const char *ms = wbxml_child_str(ex, WBXML_Calendar_MeetingStatus);
 	bool received = meeting_is_received(ms != NULL ? ms : series_meeting_status);
+	struct wbxml_node *body;
 
 	wbxml_start(w, WBXML_Calendar_Exception);
 	wbxml_foreach_child(ex, c) {
@@ -1215,6 +1265,14 @@ static void write_exception(struct cal_out *o, struct wbxml_writer *w,
 			break;
 		case WBXML_AirSyncBase_Body:
 			write_body(o, w, c);
+			break;
+		case WBXML_Calendar_Body:
+			/* Rows stored before exception bodies were normalised. */
+			if (wbxml_child(ex, WBXML_AirSyncBase_Body) == NULL &&
+			    (body = body_from_text(o->p, wbxml_node_str(c))) != NULL)
+				write_body(o, w, body);
+			break;
+		case WBXML_Calendar_BodyTruncated:
 			break;
 		case WBXML_Calendar_Attendees:
 			write_attendees(o, w, c, !received);
@@ -1256,6 +1314,16 @@ static int calendar_to_eas(pool *p, const struct store_item *item,
 		switch (c->tag) {
 		case WBXML_AirSyncBase_Body:
 			write_body(&o, w, c);
+			break;
+		case WBXML_Calendar_Body: {
+			/* item.c stores a 2.5 body as airsyncbase:Body; a calendar:Body here is
+			 * from a row stored otherwise: the same rule. */
+			struct wbxml_node *body = body_from_text(p, wbxml_node_str(c));
+			if (wbxml_child(root, WBXML_AirSyncBase_Body) == NULL && body != NULL)
+				write_body(&o, w, body);
+			break;
+		}
+		case WBXML_Calendar_BodyTruncated:
 			break;
 		case WBXML_Calendar_StartTime:
 		case WBXML_Calendar_EndTime:

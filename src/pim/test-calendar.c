@@ -805,6 +805,102 @@ START_TEST(attendee_status_organizer_only)
 }
 END_TEST
 
+/* The body text of an item or exception as a device got it: airsyncbase:Body's Data on
+ * 12.0+ (and no calendar:Body), calendar:Body on 2.5 (and no airsyncbase:Body). */
+static void assert_body(const struct wbxml_node *n, int version, const char *text)
+{
+	if (version == 25) {
+		ck_assert_ptr_null(wbxml_child(n, WBXML_AirSyncBase_Body));
+		ck_assert_ptr_nonnull(wbxml_child(n, WBXML_Calendar_Body));
+		ck_assert_str_eq(tp_get(n, WBXML_Calendar_Body), text);
+	} else {
+		ck_assert_ptr_null(wbxml_child(n, WBXML_Calendar_Body));
+		const struct wbxml_node *b = wbxml_child(n, WBXML_AirSyncBase_Body);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_str_eq(tp_get(b, WBXML_AirSyncBase_Data), text);
+	}
+}
+
+/* 2.5 clients send calendar:Body (top level and inside Exception, with BodyTruncated);
+ * 12.0+ send airsyncbase:Body: every device gets its own form, whichever was stored, at
+ * the top level and in exceptions; rows with a stored calendar:Body too. */
+START_TEST(bodies_every_version)
+{
+	static const int versions[] = { 25, 121, 141, 161 };
+	const struct tp v25[] = { C(Timezone, amsterdam()), C(Body, "Series text"),
+				  C(BodyTruncated, "0"), C(EndTime, "20260302T090000Z"),
+				  { WBXML_Calendar_Exceptions, NULL, 0 },
+				  { WBXML_Calendar_Exception, NULL, 1 },
+				  C2(ExceptionStartTime, "20260309T080000Z"),
+				  C2(Subject, "moved"), C2(Body, "Exception text"),
+				  C2(BodyTruncated, "0"),
+				  { WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "1"),
+				  C1(DayOfWeek, "2"), C(StartTime, "20260302T080000Z") };
+	const struct tp v14[] = { C(Timezone, amsterdam()), C(EndTime, "20260302T090000Z"),
+				  { WBXML_Calendar_Exceptions, NULL, 0 },
+				  { WBXML_Calendar_Exception, NULL, 1 },
+				  C2(ExceptionStartTime, "20260309T080000Z"),
+				  C2(Subject, "moved"),
+				  { WBXML_AirSyncBase_Body, NULL, 2 },
+				  { WBXML_AirSyncBase_Type, "1", 3 },
+				  { WBXML_AirSyncBase_EstimatedDataSize, "14", 3 },
+				  { WBXML_AirSyncBase_Data, "Exception text", 3 },
+				  { WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "1"),
+				  C1(DayOfWeek, "2"), C(StartTime, "20260302T080000Z"),
+				  { WBXML_AirSyncBase_Body, NULL, 0 },
+				  { WBXML_AirSyncBase_Type, "1", 1 },
+				  { WBXML_AirSyncBase_Data, "Series text", 1 } };
+	/* An older row: calendar:Body kept inside the Exception as a 2.5 client sent it. */
+	const struct tp old[] = { C(Timezone, amsterdam()), C(EndTime, "20260302T090000Z"),
+				  { WBXML_Calendar_Exceptions, NULL, 0 },
+				  { WBXML_Calendar_Exception, NULL, 1 },
+				  C2(ExceptionStartTime, "20260309T080000Z"),
+				  C2(Body, "Exception text"),
+				  { WBXML_Calendar_Recurrence, NULL, 0 }, C1(Type, "1"),
+				  C1(DayOfWeek, "2"), C(StartTime, "20260302T080000Z"),
+				  { WBXML_AirSyncBase_Body, NULL, 0 },
+				  { WBXML_AirSyncBase_Type, "1", 1 },
+				  { WBXML_AirSyncBase_Data, "Series text", 1 } };
+	struct store_item items[3];
+	items[0] = tp_store(pl, STORE_CLASS_CALENDAR,
+			    tp_appdata(pl, v25, sizeof(v25) / sizeof(v25[0])), 25, NULL, NULL);
+	items[1] = tp_store(pl, STORE_CLASS_CALENDAR,
+			    tp_appdata(pl, v14, sizeof(v14) / sizeof(v14[0])), 141, NULL, NULL);
+	items[2] = raw_stored(old, sizeof(old) / sizeof(old[0]));
+	for (size_t i = 0; i < 3; i++) {
+		for (size_t k = 0; k < sizeof(versions) / sizeof(versions[0]); k++) {
+			struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &items[i],
+								versions[k]);
+			assert_body(out, versions[k], "Series text");
+			struct wbxml_node *exs = wbxml_child(out, WBXML_Calendar_Exceptions);
+			ck_assert_ptr_nonnull(exs);
+			assert_body(exs->children, versions[k], "Exception text");
+			ck_assert_ptr_null(wbxml_child(exs->children,
+						       WBXML_Calendar_BodyTruncated));
+		}
+	}
+	/* The stored exception holds the canonical body only. */
+	struct wbxml_node *ad;
+	const char *error;
+	ck_assert_int_eq(pim_item_decode(pl, &items[0], &ad, &error), 0);
+	const char *flat = tp_flatten(pl, wbxml_child(ad, WBXML_Calendar_Exceptions));
+	ck_assert_ptr_nonnull(strstr(flat, "Exception/AirSyncBase:Body/AirSyncBase:Data="
+					   "Exception text"));
+	ck_assert_ptr_null(strstr(flat, "Calendar:Body"));
+	ck_assert_ptr_null(strstr(flat, "EstimatedDataSize"));
+	ck_assert_int_eq(pim_item_decode(pl, &items[1], &ad, &error), 0);
+	flat = tp_flatten(pl, wbxml_child(ad, WBXML_Calendar_Exceptions));
+	ck_assert_ptr_null(strstr(flat, "EstimatedDataSize"));
+	/* A 2.5 Change of the series with its exception's body kept. */
+	struct store_item changed = tp_store(pl, STORE_CLASS_CALENDAR,
+					     tp_appdata(pl, v25, sizeof(v25) / sizeof(v25[0])),
+					     25, &items[1], NULL);
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &changed, 161);
+	assert_body(wbxml_child(out, WBXML_Calendar_Exceptions)->children, 161,
+		    "Exception text");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pim-calendar");
@@ -826,6 +922,7 @@ int main(void)
 	tcase_add_test(tc, unmapped_blob_series);
 	tcase_add_test(tc, outlook_all_day);
 	tcase_add_test(tc, attendee_status_organizer_only);
+	tcase_add_test(tc, bodies_every_version);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
