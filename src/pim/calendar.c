@@ -20,11 +20,17 @@
  * - Exceptions are kept in the <= 14.1 shape: each Exception has ExceptionStartTime (the
  *   original start of the occurrence, UTC); a 16.x Exception's airsyncbase:InstanceId and a
  *   16.x per-instance Change/Delete (InstanceId beside the ServerId) become that form, and
- *   16.x devices get InstanceId back (MS-ASAIRS 2.2.2.26);
+ *   16.x devices get InstanceId back (MS-ASAIRS 2.2.2.26); an Exception's body is the
+ *   canonical airsyncbase:Body like the item's (a 2.5 calendar:Body becomes one);
+ * - AllDayEvent is 1 on a recurring item from local midnight to local midnight of its
+ *   Timezone even when the client left it out (Q-CAL-5, Outlook desktop); zero-length
+ *   all-day items and exceptions last one day;
  * - UID is always there when the client gave UID or ClientUid (16.x ClientUid becomes the
  *   UID of a new item); the store's uid metadata is the UID (Q-CAL-4 look-ups).
  * The metadata: uid, filter_start = first start, filter_end = end of the last occurrence
- * (pim_recur_last_end; STORE_TIME_MAX for an endless series). */
+ * (pim_recur_last_end; STORE_TIME_MAX for an endless series).
+ * Output: the device's version's forms (16.x local all-day dates, Location, Body, InstanceId)
+ * and Q-CAL-3: MeetingStatus always, attendee statuses only on the organizer's copy. */
 #include "pim/pim-private.h"
 
 #include "lib/base64.h"
@@ -1153,7 +1159,9 @@ struct cal_out {
 };
 
 /* A stored UTC time as the device gets it: 16.x all-day items carry local dates at
- * midnight (MS-ASCAL 2.2.2.42, Q-CAL-5), everything else compact UTC. */
+ * midnight without Z (Q-CAL-5: iOS on 16.x), everything else compact UTC. MS-ASCAL 2.2.2.42
+ * StartTime and 2.2.2.20 EndTime say nothing of this form; the 16.0/16.1 rules for all-day
+ * items are under 2.2.2.1 AllDayEvent, whose text was not available to check this against. */
 static void write_time(struct cal_out *o, struct wbxml_writer *w, const struct wbxml_node *n,
 		       bool all_day)
 {

@@ -1,7 +1,9 @@
 /* test-calendar.c: unit tests of the Calendar class (calendar.c): round trip of every
  * property on 2.5, 12.1, 14.1 and 16.1, the TimeZone blob byte for byte, all-day events in
  * UTC-10 and UTC+13 (Q-CAL-5), exceptions from <= 14.1 and through 16.x InstanceId combined
- * with series edits, UIDs (Q-CAL-4), the organizer (Q-CAL-3) and refused input. */
+ * with series edits, UIDs (Q-CAL-4), the organizer and attendee statuses (Q-CAL-3), Outlook's
+ * recurring all-day items (Q-CAL-5), bodies of 2.5 and 12.0+ in exceptions, blobs no IANA
+ * zone matches, and refused input (stored Recurrence values out of range included). */
 #include "pim/test-pim.h"
 
 #include "lib/base64.h"

@@ -1,9 +1,11 @@
 /* tz.h: time zones of appointments (issue 6). EAS carries a zone as the base64 of a
  * TIME_ZONE_INFORMATION structure (MS-ASDTYPE 2.6.4, 172 bytes, little-endian): Bias,
  * StandardName (32 UTF-16 units), StandardDate (SYSTEMTIME), StandardBias, DaylightName,
- * DaylightDate, DaylightBias. easd's stored form keeps the IANA zone (libical's built-in
- * zone data) and, next to it, the exact blob a client sent, so that the blob goes back to
- * clients byte for byte (issue 6) while recurrences are expanded with real rules. */
+ * DaylightDate, DaylightBias. easd's stored form keeps the exact blob a client sent, so that
+ * it goes back to clients byte for byte (issue 6), and the IANA zone (libical's built-in zone
+ * data) that recurrences are expanded with: the one an import named, kept next to the blob
+ * (calendar.c), else the one pim_tz_from_blob finds; a blob it maps to no zone expands by
+ * its own rules (pim_tz_blob_offset/_to_utc). */
 #ifndef EASD_PIM_TZ_H
 #define EASD_PIM_TZ_H
 
