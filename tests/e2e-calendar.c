@@ -8,9 +8,8 @@
  * Recurrence with an impossible combination and an exception outside its series are
  * refused with Status 6 and write nothing. */
 #include "harness.h"
+#include "calendar-blobs.h"
 #include "db.h"
-
-#include "lib/base64.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,77 +19,6 @@
 #define PASSWORD "Mike-pw-1"
 
 static const char *const versions[] = { "2.5", "12.1", "14.1", "16.1" };
-
-/* ---- TimeZone blobs (MS-ASDTYPE 2.6.4) as phones send them ---- */
-
-struct rule {
-	int month, dow, week, hour;
-};
-
-static void put16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v & 0xff);
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void put32(unsigned char *p, int32_t v)
-{
-	uint32_t u = (uint32_t)v;
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(u >> (8 * i));
-}
-
-static void put_name(unsigned char *p, const char *name)
-{
-	for (size_t i = 0; name[i] != '\0' && i < 31; i++)
-		put16(p + 2 * i, (unsigned char)name[i]);
-}
-
-static void put_rule(unsigned char *p, const struct rule *r)
-{
-	put16(p + 2, (unsigned)r->month);
-	put16(p + 4, (unsigned)r->dow);
-	put16(p + 6, (unsigned)r->week);
-	put16(p + 8, (unsigned)r->hour);
-}
-
-/* The base64 blob of a zone (malloc'd). */
-static char *tz_blob(int bias, const char *std_name, struct rule std, const char *dl_name,
-		     struct rule dl)
-{
-	unsigned char b[172];
-	buf out = BUF_INIT;
-
-	memset(b, 0, sizeof(b));
-	put32(b, bias);
-	put_name(b + 4, std_name);
-	put_rule(b + 68, &std);
-	put_name(b + 88, dl_name);
-	put_rule(b + 152, &dl);
-	put32(b + 168, -60);
-	base64_encode(&out, b, sizeof(b));
-	char *s = strdup(buf_cstr(&out));
-	buf_free(&out);
-	return s;
-}
-
-static char *amsterdam(void)
-{
-	return tz_blob(-60, "W. Europe Standard Time", (struct rule){ 10, 0, 5, 3 },
-		       "W. Europe Daylight Time", (struct rule){ 3, 0, 5, 2 });
-}
-
-static char *new_york(void)
-{
-	return tz_blob(300, "Eastern Standard Time", (struct rule){ 11, 0, 1, 2 },
-		       "Eastern Daylight Time", (struct rule){ 3, 0, 2, 2 });
-}
-
-static char *sydney(void)
-{
-	return tz_blob(-600, "AUS Eastern Standard Time", (struct rule){ 4, 0, 1, 3 },
-		       "AUS Eastern Daylight Time", (struct rule){ 10, 0, 1, 2 });
-}
 
 /* ---- helpers ---- */
 
@@ -113,54 +41,13 @@ static bool v16(const char *version)
 	return strcmp(version, "16.1") == 0;
 }
 
-/* An EAS time in the compact form ("2026-03-02T08:00:00.000Z" -> "20260302T080000Z"). */
-static const char *compact(const char *s)
-{
-	static char out[4][32];
-	static int slot;
-	char *o = out[slot++ % 4];
-	size_t n = 0;
-
-	ck_assert_ptr_nonnull(s);
-	for (; *s != '\0' && *s != '.' && n + 2 < sizeof(out[0]); s++) {
-		if (*s != '-' && *s != ':')
-			o[n++] = *s;
-	}
-	if (n > 0 && o[n - 1] != 'Z')
-		o[n++] = 'Z';
-	o[n] = '\0';
-	return o;
-}
-
-static void assert_has(const char *text, const char *part)
-{
-	ck_assert_msg(text != NULL && strstr(text, part) != NULL, "'%s' not in:\n%s", part,
-		      text != NULL ? text : "(none)");
-}
-
-/* The Exceptions line of the occurrence (ExceptionStartTime or 16.x InstanceId). */
-static const char *exception_line(const char *exceptions, const char *original)
-{
-	static char line[1024];
-	for (const char *s = exceptions; s != NULL && *s != '\0';) {
-		const char *nl = strchr(s, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - s) : strlen(s);
-		snprintf(line, sizeof(line), "%.*s", (int)n, s);
-		if (strstr(line, original) != NULL)
-			return line;
-		s = nl != NULL ? nl + 1 : NULL;
-	}
-	ck_abort_msg("no exception of %s in:\n%s", original, exceptions);
-	return NULL;
-}
-
 /* ---- device -> server -> second device ---- */
 
 START_TEST(test_round_trip)
 {
 	const char *va = versions[_i], *vb = versions[(_i + 1) % 4];
 	struct h_device a, b;
-	char *tz = amsterdam();
+	char *tz = h_tz_amsterdam();
 
 	setup_user();
 	h_easd_start(h_env, NULL);
@@ -219,8 +106,8 @@ START_TEST(test_round_trip)
 	ck_assert_ptr_nonnull(it);
 
 	ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_Timezone), tz);
-	ck_assert_str_eq(compact(h_item_prop(it, WBXML_Calendar_StartTime)), "20260302T080000Z");
-	ck_assert_str_eq(compact(h_item_prop(it, WBXML_Calendar_EndTime)), "20260302T093000Z");
+	ck_assert_str_eq(h_cal_compact(h_item_prop(it, WBXML_Calendar_StartTime)), "20260302T080000Z");
+	ck_assert_str_eq(h_cal_compact(h_item_prop(it, WBXML_Calendar_EndTime)), "20260302T093000Z");
 	ck_assert_str_eq(h_item_prop(it, WBXML_AirSyncBase_Body), "Agenda: budget");
 	ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_Categories), "Work\nBudget");
 	ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_BusyStatus), "3");
@@ -228,7 +115,7 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_Reminder), "15");
 	ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_OrganizerName), "Ann Org");
 	ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_OrganizerEmail), "ann@ox.io");
-	ck_assert_str_eq(compact(h_item_prop(it, WBXML_Calendar_DtStamp)), "20260101T120000Z");
+	ck_assert_str_eq(h_cal_compact(h_item_prop(it, WBXML_Calendar_DtStamp)), "20260101T120000Z");
 	if (v16(vb))
 		ck_assert_str_eq(h_item_prop(it, WBXML_AirSyncBase_Location), "DisplayName=Room 4");
 	else
@@ -239,7 +126,7 @@ START_TEST(test_round_trip)
 		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_DisallowNewTimeProposal), "1");
 		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_ResponseRequested), "1");
 		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_ResponseType), "1");
-		ck_assert_str_eq(compact(h_item_prop(it, WBXML_Calendar_AppointmentReplyTime)),
+		ck_assert_str_eq(h_cal_compact(h_item_prop(it, WBXML_Calendar_AppointmentReplyTime)),
 				 "20260101T130000Z");
 		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_OnlineMeetingConfLink),
 				 "https://meet.ox.io/conf/1");
@@ -250,32 +137,32 @@ START_TEST(test_round_trip)
 		ck_assert_ptr_null(h_item_prop(it, WBXML_Calendar_ResponseType));
 	}
 	const char *rec = h_item_prop(it, WBXML_Calendar_Recurrence);
-	assert_has(rec, "Type=1");
-	assert_has(rec, "DayOfWeek=2");
-	assert_has(rec, "Occurrences=10");
+	h_assert_has(rec, "Type=1");
+	h_assert_has(rec, "DayOfWeek=2");
+	h_assert_has(rec, "Occurrences=10");
 	const char *att = h_item_prop(it, WBXML_Calendar_Attendees);
-	assert_has(att, "Email=bob@ox.io\tName=Bob");
-	assert_has(att, "Email=cy@ox.io\tName=Cy");
+	h_assert_has(att, "Email=bob@ox.io\tName=Bob");
+	h_assert_has(att, "Email=cy@ox.io\tName=Cy");
 	if (a12 && strcmp(vb, "2.5") != 0) {
-		assert_has(att, "AttendeeStatus=3\tAttendeeType=1");
-		assert_has(att, "AttendeeStatus=2\tAttendeeType=2");
+		h_assert_has(att, "AttendeeStatus=3\tAttendeeType=1");
+		h_assert_has(att, "AttendeeStatus=2\tAttendeeType=2");
 	}
 	const char *ex = h_item_prop(it, WBXML_Calendar_Exceptions);
-	assert_has(exception_line(ex, "20260309T080000Z"), "Deleted=1");
-	const char *moved = exception_line(ex, "20260316T080000Z");
-	assert_has(moved, "Subject=Planning (moved)");
-	assert_has(moved, "StartTime=20260316T130000Z");
+	h_assert_has(h_cal_exception_line(ex, "20260309T080000Z"), "Deleted=1");
+	const char *moved = h_cal_exception_line(ex, "20260316T080000Z");
+	h_assert_has(moved, "Subject=Planning (moved)");
+	h_assert_has(moved, "StartTime=20260316T130000Z");
 
 	/* And through iCalendar: export, import for another user, which a phone then gets. */
 	struct h_result r;
 	ck_assert_int_eq(h_easctl(h_env, NULL, &r, "calendar", "export", LOGIN, NULL), 0);
-	assert_has(r.out, "SUMMARY:Planning\r\n");
-	assert_has(r.out, ":20260302T090000\r\n");
-	assert_has(r.out, "RRULE:FREQ=WEEKLY;COUNT=10;BYDAY=MO\r\n");
-	assert_has(r.out, ":20260309T090000\r\n");          /* EXDATE */
-	assert_has(r.out, "SUMMARY:Planning (moved)\r\n");
-	assert_has(r.out, "ATTENDEE;CN=Bob");
-	assert_has(r.out, "X-MICROSOFT-CDO-BUSYSTATUS:OOF\r\n");
+	h_assert_has(r.out, "SUMMARY:Planning\r\n");
+	h_assert_has(r.out, ":20260302T090000\r\n");
+	h_assert_has(r.out, "RRULE:FREQ=WEEKLY;COUNT=10;BYDAY=MO\r\n");
+	h_assert_has(r.out, ":20260309T090000\r\n");          /* EXDATE */
+	h_assert_has(r.out, "SUMMARY:Planning (moved)\r\n");
+	h_assert_has(r.out, "ATTENDEE;CN=Bob");
+	h_assert_has(r.out, "X-MICROSOFT-CDO-BUSYSTATUS:OOF\r\n");
 	const char *file = h_env_write_file(h_env, "rt.ics", r.out);
 	h_result_free(&r);
 	h_add_user(h_env, "ann@ox.io", PASSWORD);
@@ -289,11 +176,11 @@ START_TEST(test_round_trip)
 	h_dev_sync_all(h_env, &c, ccal, NULL);
 	struct h_item *ci = h_dev_find(&c, ccal, WBXML_Calendar_Subject, "Planning");
 	ck_assert_ptr_nonnull(ci);
-	ck_assert_str_eq(compact(h_item_prop(ci, WBXML_Calendar_StartTime)), "20260302T080000Z");
+	ck_assert_str_eq(h_cal_compact(h_item_prop(ci, WBXML_Calendar_StartTime)), "20260302T080000Z");
 	ck_assert_str_eq(h_item_prop(ci, WBXML_Calendar_Categories), "Work\nBudget");
 	ck_assert_str_eq(h_item_prop(ci, WBXML_Calendar_Reminder), "15");
-	assert_has(h_item_prop(ci, WBXML_Calendar_Recurrence), "DayOfWeek=2");
-	assert_has(exception_line(h_item_prop(ci, WBXML_Calendar_Exceptions), "20260316T080000Z"),
+	h_assert_has(h_item_prop(ci, WBXML_Calendar_Recurrence), "DayOfWeek=2");
+	h_assert_has(h_cal_exception_line(h_item_prop(ci, WBXML_Calendar_Exceptions), "20260316T080000Z"),
 		   "StartTime=20260316T130000Z");
 
 	h_dev_assert_unique(&b, cal);
@@ -335,12 +222,12 @@ START_TEST(test_import_reaches_phones)
 	ck_assert_int_eq(h_dev_count(&a, cal), 2);
 	struct h_item *ny = h_dev_find(&a, cal, WBXML_Calendar_Subject, "NY weekly");
 	ck_assert_ptr_nonnull(ny);
-	ck_assert_str_eq(compact(h_item_prop(ny, WBXML_Calendar_StartTime)), "20260302T140000Z");
+	ck_assert_str_eq(h_cal_compact(h_item_prop(ny, WBXML_Calendar_StartTime)), "20260302T140000Z");
 	ck_assert_str_eq(h_item_prop(ny, WBXML_Calendar_Reminder), "10");
 	ck_assert_str_eq(h_item_prop(ny, WBXML_Calendar_Categories), "Team");
 	ck_assert_str_eq(h_item_prop(ny, WBXML_Calendar_OrganizerEmail), "mike@ox.io");
-	assert_has(h_item_prop(ny, WBXML_Calendar_Attendees), "Email=bob@ox.io");
-	assert_has(h_item_prop(ny, WBXML_Calendar_Recurrence), "DayOfWeek=2");
+	h_assert_has(h_item_prop(ny, WBXML_Calendar_Attendees), "Email=bob@ox.io");
+	h_assert_has(h_item_prop(ny, WBXML_Calendar_Recurrence), "DayOfWeek=2");
 	if (v16(versions[_i]))
 		ck_assert_str_eq(h_item_prop(ny, WBXML_AirSyncBase_Location), "DisplayName=Office");
 	else
@@ -362,9 +249,9 @@ START_TEST(test_dst_series_export)
 		char *(*blob)(void);
 		const char *start_utc, *zone_prefix, *local;
 	} zones[] = {
-		{ amsterdam, "20260316T080000Z", "TZID=Europe/", ":20260316T090000\r\n" },
-		{ new_york, "20260302T140000Z", "TZID=America/New_York", ":20260302T090000\r\n" },
-		{ sydney, "20260329T220000Z", "TZID=Australia/Sydney", ":20260330T090000\r\n" },
+		{ h_tz_amsterdam, "20260316T080000Z", "TZID=Europe/", ":20260316T090000\r\n" },
+		{ h_tz_new_york, "20260302T140000Z", "TZID=America/New_York", ":20260302T090000\r\n" },
+		{ h_tz_sydney, "20260329T220000Z", "TZID=Australia/Sydney", ":20260330T090000\r\n" },
 	};
 	struct h_device a, b;
 
@@ -408,9 +295,9 @@ START_TEST(test_dst_series_export)
 		const char *endev = strstr(ev, "END:VEVENT");
 		char one[2048];
 		snprintf(one, sizeof(one), "%.*s", (int)(endev - begin), begin);
-		assert_has(one, zones[z].zone_prefix);
-		assert_has(one, zones[z].local);
-		assert_has(one, "RRULE:FREQ=WEEKLY;COUNT=10;BYDAY=MO\r\n");
+		h_assert_has(one, zones[z].zone_prefix);
+		h_assert_has(one, zones[z].local);
+		h_assert_has(one, "RRULE:FREQ=WEEKLY;COUNT=10;BYDAY=MO\r\n");
 	}
 	h_result_free(&r);
 	h_device_free(&a);
@@ -482,7 +369,7 @@ static const char *const skip_state[] = { "devices", "sync_requests", "sync_stat
 START_TEST(test_bad_input_status_6)
 {
 	struct h_device a;
-	char *tz = new_york();
+	char *tz = h_tz_new_york();
 
 	setup_user();
 	h_easd_start(h_env, NULL);

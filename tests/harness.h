@@ -220,6 +220,7 @@ struct h_outgoing {
 	char *id;                  /* ClientId (Add) or ServerId */
 	struct h_prop *props;      /* ApplicationData of Add and Change */
 	size_t prop_count;
+	char *instance_id;         /* 16.x: InstanceId beside the ServerId, NULL: none */
 };
 
 struct h_folder {
@@ -473,6 +474,13 @@ void h_dev_change_only(struct h_device *dev, const char *collection_id, const ch
 		       ...);
 /* The item leaves the view; a Delete is queued. */
 void h_dev_delete(struct h_device *dev, const char *collection_id, const char *server_id);
+/* 16.x: a Change carrying exactly the given properties, or a Delete, of one occurrence of a
+ * series (airsyncbase:InstanceId beside the ServerId). The view keeps the series as it is:
+ * the server's next answer brings it back with the exception. */
+void h_dev_change_instance(struct h_device *dev, const char *collection_id,
+			   const char *server_id, const char *instance_id, ...);
+void h_dev_delete_instance(struct h_device *dev, const char *collection_id,
+			   const char *server_id, const char *instance_id);
 /* A Fetch is queued; its answer replaces the item's properties in the view. */
 void h_dev_fetch(struct h_device *dev, const char *collection_id, const char *server_id);
 /* What a phone does to start over: SyncKey "0", the view and the outbox dropped. */

@@ -106,6 +106,7 @@ static void item_free(struct h_item *item)
 static void outgoing_free(struct h_outgoing *o)
 {
 	free(o->id);
+	free(o->instance_id);
 	props_free(o->props, o->prop_count);
 	memset(o, 0, sizeof(*o));
 }
@@ -552,6 +553,28 @@ void h_dev_delete(struct h_device *dev, const char *collection_id, const char *s
 	ck_assert_msg(view_remove(c, server_id), "%s: no item %s in the view of %s", dev->device_id,
 		      server_id, collection_id);
 	outbox_append(c, H_CMD_DELETE, server_id);
+}
+
+void h_dev_change_instance(struct h_device *dev, const char *collection_id,
+			   const char *server_id, const char *instance_id, ...)
+{
+	struct h_outgoing *o = outbox_append(h_dev_collection(dev, collection_id), H_CMD_CHANGE,
+					     server_id);
+	va_list ap;
+
+	o->instance_id = xstrdup(instance_id);
+	va_start(ap, instance_id);
+	props_from_va(ap, &o->props, &o->prop_count);
+	va_end(ap);
+}
+
+void h_dev_delete_instance(struct h_device *dev, const char *collection_id,
+			   const char *server_id, const char *instance_id)
+{
+	struct h_outgoing *o = outbox_append(h_dev_collection(dev, collection_id), H_CMD_DELETE,
+					     server_id);
+
+	o->instance_id = xstrdup(instance_id);
 }
 
 void h_dev_fetch(struct h_device *dev, const char *collection_id, const char *server_id)
@@ -1325,6 +1348,8 @@ static void write_commands(struct wbxml_writer *w, const struct h_collection *c,
 		case H_CMD_CHANGE:
 			wbxml_start(w, WBXML_AirSync_Change);
 			wbxml_elem_str(w, WBXML_AirSync_ServerId, o->id);
+			if (o->instance_id != NULL)
+				wbxml_elem_str(w, WBXML_AirSyncBase_InstanceId, o->instance_id);
 			wbxml_start(w, WBXML_AirSync_ApplicationData);
 			write_props(w, o->props, o->prop_count, version, cls);
 			wbxml_end(w);
@@ -1334,6 +1359,8 @@ static void write_commands(struct wbxml_writer *w, const struct h_collection *c,
 		case H_CMD_SOFT_DELETE:
 			wbxml_start(w, WBXML_AirSync_Delete);
 			wbxml_elem_str(w, WBXML_AirSync_ServerId, o->id);
+			if (o->instance_id != NULL)
+				wbxml_elem_str(w, WBXML_AirSyncBase_InstanceId, o->instance_id);
 			wbxml_end(w);
 			break;
 		case H_CMD_FETCH:
