@@ -841,6 +841,59 @@ static int map_event(struct event *ev, icalcomponent *c, const char **error_r)
 	return 0;
 }
 
+/* The properties an exception takes from its series when it lacks them (MS-ASCAL
+ * Exception), in groups of tags that hold one property (Location, Body: two forms). */
+static const uint16_t inherited_groups[][2] = {
+	{ WBXML_Calendar_Subject, 0 },
+	{ WBXML_AirSyncBase_Location, WBXML_Calendar_Location },
+	{ WBXML_AirSyncBase_Body, WBXML_Calendar_Body },
+	{ WBXML_Calendar_Sensitivity, 0 },
+	{ WBXML_Calendar_BusyStatus, 0 },
+	{ WBXML_Calendar_Categories, 0 },
+	{ WBXML_Calendar_Reminder, 0 },
+};
+#define INHERITED_GROUPS (sizeof(inherited_groups) / sizeof(inherited_groups[0]))
+
+/* The child of parent holding group g's property, or NULL. */
+static const struct wbxml_node *group_child(const struct wbxml_node *parent, size_t g)
+{
+	const struct wbxml_node *n = wbxml_child(parent, inherited_groups[g][0]);
+	if (n == NULL && inherited_groups[g][1] != 0)
+		n = wbxml_child(parent, inherited_groups[g][1]);
+	return n;
+}
+
+/* Whether two trees hold the same tags, values and children. */
+static bool node_equal(const struct wbxml_node *a, const struct wbxml_node *b)
+{
+	if (a->tag != b->tag || a->value_len != b->value_len ||
+	    (a->value_len > 0 && memcmp(a->value, b->value, a->value_len) != 0))
+		return false;
+	const struct wbxml_node *x = a->children, *y = b->children;
+	for (; x != NULL && y != NULL; x = x->next, y = y->next) {
+		if (!node_equal(x, y))
+			return false;
+	}
+	return x == NULL && y == NULL;
+}
+
+static void node_unlink(struct wbxml_node *parent, const struct wbxml_node *child)
+{
+	struct wbxml_node *prev = NULL;
+
+	for (struct wbxml_node *c = parent->children; c != NULL; prev = c, c = c->next) {
+		if (c != child)
+			continue;
+		if (prev == NULL)
+			parent->children = c->next;
+		else
+			prev->next = c->next;
+		if (parent->last_child == c)
+			parent->last_child = prev;
+		return;
+	}
+}
+
 /* Adds a RECURRENCE-ID component as a modified exception of ev. */
 static int map_override(struct event *ev, icalcomponent *c, const char **error_r)
 {
@@ -899,6 +952,14 @@ static int map_override(struct event *ev, icalcomponent *c, const char **error_r
 		pim_node_append(e, pim_node_new(p, WBXML_Calendar_AllDayEvent, is_date ? "1" : "0"));
 	if (map_common(ev, c, e, start_utc, end_utc, error_r) < 0)
 		return -1;
+	/* An override repeats what it shares with the series (RFC 5545 3.8.4.4, and so does
+	 * our export): the exception keeps only what differs, as EAS exceptions do. */
+	for (size_t g = 0; g < INHERITED_GROUPS; g++) {
+		const struct wbxml_node *mine = group_child(e, g);
+		const struct wbxml_node *series = group_child(ev->ad, g);
+		if (mine != NULL && series != NULL && node_equal(mine, series))
+			node_unlink(e, mine);
+	}
 	if (ev->exceptions == NULL) {
 		ev->exceptions = pim_node_new(p, WBXML_Calendar_Exceptions, NULL);
 		pim_node_append(ev->ad, ev->exceptions);
@@ -1305,7 +1366,23 @@ void pim_vevent_write(struct pim_vevent_writer *wr, buf *out, pool *p,
 							info.zone, all_day));
 		icalcomponent_add_property(c, time_prop(icalproperty_new_dtend, x->end_utc,
 							info.zone, all_day));
-		write_common(c, e, x->start_utc);
+		/* An override replaces the whole occurrence (RFC 5545 3.8.4.4): it carries
+		 * the series' properties the exception does not change. */
+		struct wbxml_node *full = pim_node_new(p, WBXML_Calendar_Exception, NULL);
+		for (const struct wbxml_node *k = e->children; k != NULL; k = k->next) {
+			struct wbxml_node *copy = pool_new_type(p, struct wbxml_node);
+			*copy = *k;
+			pim_node_append(full, copy);
+		}
+		for (size_t g = 0; g < INHERITED_GROUPS; g++) {
+			const struct wbxml_node *from = group_child(ad, g);
+			if (group_child(e, g) != NULL || from == NULL)
+				continue;
+			struct wbxml_node *copy = pool_new_type(p, struct wbxml_node);
+			*copy = *from;
+			pim_node_append(full, copy);
+		}
+		write_common(c, full, x->start_utc);
 		pim_ical_emit(out, c);
 	}
 }

@@ -17,7 +17,9 @@
  *   start, end, summary, location, description, class, busy status, reminder, categories;
  *   STATUS:CANCELLED makes it a deleted one; one that is no occurrence of the series, or
  *   a second one of an occurrence, refuses the series; one without its series in the file
- *   is imported as a single event, counted as dropped);
+ *   is imported as a single event, counted as dropped; what it repeats of the series is
+ *   not stored in the exception, and the export writes each override whole, with the
+ *   series' properties the exception does not change: RFC 5545 3.8.4.4);
  *   ORGANIZER (CN) OrganizerName/OrganizerEmail; ATTENDEE (CN, PARTSTAT NEEDS-ACTION 5,
  *   ACCEPTED 3, DECLINED 4, TENTATIVE 2, ROLE REQ-PARTICIPANT/CHAIR 1, OPT-PARTICIPANT and
  *   NON-PARTICIPANT 2, CUTYPE RESOURCE/ROOM 3) Attendees; MeetingStatus 1 when there are

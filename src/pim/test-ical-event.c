@@ -693,6 +693,50 @@ START_TEST(import_zone_kept)
 }
 END_TEST
 
+/* An override replaces the whole occurrence (RFC 5545 3.8.4.4): the export writes the
+ * series' properties the exception does not change (a moved occurrence without its own
+ * LOCATION is not "no location"); the import keeps only what differs from the series. */
+START_TEST(override_inherits)
+{
+	static const char text[] =
+		CAL_BEGIN
+		"BEGIN:VEVENT\r\nUID:inh@t\r\nDTSTAMP:20260101T000000Z\r\n"
+		"DTSTART;TZID=Europe/Amsterdam:20260302T090000\r\n"
+		"DTEND;TZID=Europe/Amsterdam:20260302T093000\r\n"
+		"SUMMARY:Standup\r\nLOCATION:Room 9\r\nDESCRIPTION:Daily\r\n"
+		"CLASS:PRIVATE\r\nCATEGORIES:Team\r\n"
+		"RRULE:FREQ=WEEKLY;COUNT=10\r\nEND:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:inh@t\r\nDTSTAMP:20260101T000000Z\r\n"
+		"RECURRENCE-ID;TZID=Europe/Amsterdam:20260316T090000\r\n"
+		"DTSTART;TZID=Europe/Amsterdam:20260316T140000\r\n"
+		"DTEND;TZID=Europe/Amsterdam:20260316T143000\r\n"
+		"SUMMARY:Standup (moved)\r\nLOCATION:Room 9\r\nEND:VEVENT\r\n"
+		CAL_END;
+	const struct pim_vevent *ev = one_ok(text);
+	const struct wbxml_node *exs = wbxml_child(ev->appdata, WBXML_Calendar_Exceptions);
+	ck_assert_ptr_nonnull(exs);
+	/* The same LOCATION as the series: not repeated in the exception. */
+	ck_assert_ptr_null(wbxml_child(exs->children, WBXML_AirSyncBase_Location));
+	ck_assert_ptr_null(wbxml_child(exs->children, WBXML_Calendar_Location));
+	ck_assert_str_eq(tp_get(exs->children, WBXML_Calendar_Subject), "Standup (moved)");
+
+	const char *ics = export_one(ev->appdata);
+	const char *ov = strstr(ics, "RECURRENCE-ID");
+	ck_assert_ptr_nonnull(ov);
+	const char *ov_end = strstr(ov, "END:VEVENT");
+	ck_assert_ptr_nonnull(ov_end);
+	const char *override = pool_strndup(pl, ov, (size_t)(ov_end - ov));
+	assert_contains(override, "SUMMARY:Standup (moved)\r\n");
+	assert_contains(override, "LOCATION:Room 9\r\n");
+	assert_contains(override, "DESCRIPTION:Daily\r\n");
+	assert_contains(override, "CLASS:PRIVATE\r\n");
+	assert_contains(override, "CATEGORIES:Team\r\n");
+	/* Import of the export: the same exception, nothing repeated. */
+	const struct pim_vevent *back = one_ok(ics);
+	tp_assert_same(tp_flatten(pl, back->appdata), tp_flatten(pl, ev->appdata));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ical-event");
@@ -709,6 +753,7 @@ int main(void)
 	tcase_add_test(tc, exception_edge_cases);
 	tcase_add_test(tc, encode);
 	tcase_add_test(tc, import_zone_kept);
+	tcase_add_test(tc, override_inherits);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
