@@ -256,12 +256,21 @@ static void ages_out(int version)
 	ck_assert_uint_eq(adds, 4);
 	ck_assert(is_quiet(sync_c(&t, &t.a, key, cal.server_id, 0, -1, NULL)));
 
-	/* A week later nothing has aged (the series ended 13 days before the new now). */
+	/* A week later nothing has aged (the series ended 13 days before the new now): a
+	 * quiet answer that writes nothing (the state's bound stays where it was). */
+	struct store_sync_state before, after;
+	const char *error = NULL;
+	ck_assert_int_eq(store_sync_state_get(t.store, t.p, t.a.row, cal.id, &before, &error),
+			 STORE_OK);
+	ck_assert_int_eq(before.window_checked, T0 - 14 * DAY);
 	ts_now = T0 + 7 * DAY;
 	ck_assert_int_eq(estimate(&t, &t.a, key, cal.server_id), 0);
 	struct wbxml_node *c = sync_c(&t, &t.a, key, cal.server_id, 0, -1, NULL);
-	ck_assert(c == NULL || ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_SoftDelete) ==
-				       0);
+	ck_assert(is_quiet(c));
+	ck_assert_int_eq(store_sync_state_get(t.store, t.p, t.a.row, cal.id, &after, &error),
+			 STORE_OK);
+	ck_assert_int_eq(after.window_checked, before.window_checked);
+	ck_assert_int_eq(after.modseq, before.modseq);
 
 	ts_now = T0 + 12 * DAY;
 	ck_assert_int_eq(estimate(&t, &t.a, key, cal.server_id), 2);
