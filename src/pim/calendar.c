@@ -534,6 +534,36 @@ static int normalise_date(pool *p, struct wbxml_node *parent, uint16_t tag,
 	return 1;
 }
 
+/* MS-ASCAL 2.2.2.1: a 16.x client sends the dates of an all-day item with no time component
+ * (and no TimeZone): "20261125T000000Z" means 25 November wherever the device is. The value
+ * becomes local midnight of that date ("20261125T000000", no Z), which cal_finish turns
+ * into UTC in the item's zone (the stored blob, else UTC), so that a 14.1 device in another
+ * zone still gets the same date. */
+static void date_local(pool *p, struct wbxml_node *n)
+{
+	struct pim_date d;
+	const char *text = n != NULL ? wbxml_node_str(n) : NULL;
+
+	if (text == NULL || pim_date_parse(text, &d) < 0)
+		return; /* cal_finish refuses it with its message */
+	node_set_str(n, pool_printf(p, "%04d%02d%02dT000000", d.year, d.month, d.day));
+}
+
+/* date_local() for the dates of parent that the client sent in src. */
+static void dates_local(pool *p, struct wbxml_node *parent, const struct wbxml_node *src)
+{
+	static const uint16_t tags[] = { WBXML_Calendar_StartTime, WBXML_Calendar_EndTime };
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		if (wbxml_child(src, tags[i]) != NULL)
+			date_local(p, wbxml_child(parent, tags[i]));
+	}
+	const struct wbxml_node *src_rec = wbxml_child(src, WBXML_Calendar_Recurrence);
+	struct wbxml_node *rec = wbxml_child(parent, WBXML_Calendar_Recurrence);
+	if (src_rec != NULL && rec != NULL && wbxml_child(src_rec, WBXML_Calendar_Until) != NULL)
+		date_local(p, wbxml_child(rec, WBXML_Calendar_Until));
+}
+
 /* Q-CAL-5: an all-day item that ends where it starts lasts one day. */
 static void repair_all_day(pool *p, struct wbxml_node *parent, bool all_day, int64_t start,
 			   int64_t *end)
@@ -1050,6 +1080,8 @@ static int instance_change(pool *p, const struct wbxml_node *appdata,
 			if (!empty)
 				pim_node_append(ex, cc);
 		}
+		if (in->version >= 160 && is_all_day(ex, ctx.all_day))
+			dates_local(p, ex, appdata);
 	}
 	return cal_complete(p, in, root, out_r, error_r);
 }
@@ -1101,6 +1133,8 @@ static int calendar_convert(pool *p, const struct wbxml_node *appdata,
 			else
 				node_remove(root, cl);
 		}
+		if (in->version >= 160 && is_all_day(root, false))
+			dates_local(p, root, appdata);
 	}
 	/* The stored IANA zone stays only with the blob it was stored with. */
 	struct wbxml_node *zn = wbxml_child(root, CAL_TAG_ZONE);
@@ -1158,10 +1192,10 @@ struct cal_out {
 	struct cal_zone zone;
 };
 
-/* A stored UTC time as the device gets it: 16.x all-day items carry local dates at
- * midnight without Z (Q-CAL-5: iOS on 16.x), everything else compact UTC. MS-ASCAL 2.2.2.42
- * StartTime and 2.2.2.20 EndTime say nothing of this form; the 16.0/16.1 rules for all-day
- * items are under 2.2.2.1 AllDayEvent, whose text was not available to check this against. */
+/* A stored UTC time as the device gets it: 16.x all-day items carry the date with no time
+ * component, "20261125T000000Z" (MS-ASCAL 2.2.2.1: read as that date whatever the device's
+ * zone; Compact DateTime, MS-ASDTYPE 2.7.2, always ends in Z; Q-CAL-5), the date being the
+ * one in the item's zone; everything else compact UTC. */
 static void write_time(struct cal_out *o, struct wbxml_writer *w, const struct wbxml_node *n,
 		       bool all_day)
 {
@@ -1175,7 +1209,7 @@ static void write_time(struct cal_out *o, struct wbxml_writer *w, const struct w
 		if (o->zone.has_blob)
 			t = blob_utc_to_local(&o->zone.blob, t);
 		split_time(t, &y, &mo, &d, &h, &mi, &s);
-		wbxml_elem_str(w, n->tag, pool_printf(o->p, "%04d%02d%02dT000000", y, mo, d));
+		wbxml_elem_str(w, n->tag, pool_printf(o->p, "%04d%02d%02dT000000Z", y, mo, d));
 		return;
 	}
 	pim_write_node(w, n, o->vbit);
@@ -1239,6 +1273,36 @@ static void write_attendees(struct cal_out *o, struct wbxml_writer *w,
 		wbxml_end(w);
 	}
 	wbxml_end(w);
+}
+
+/* The Recurrence of a 16.x all-day series: Until is a date like StartTime (MS-ASCAL
+ * 2.2.2.1: "no time component"). */
+static void write_recurrence(struct cal_out *o, struct wbxml_writer *w,
+			     const struct wbxml_node *rec)
+{
+	wbxml_start(w, WBXML_Calendar_Recurrence);
+	wbxml_foreach_child(rec, c) {
+		if (c->tag == WBXML_Calendar_Until)
+			write_time(o, w, c, true);
+		else
+			pim_write_node(w, c, o->vbit);
+	}
+	wbxml_end(w);
+}
+
+/* The TimeZone of UTC (bias 0, no daylight saving, empty names: Q-CAL-7), base64. */
+static const char *utc_blob(pool *p)
+{
+	struct pim_tz_blob blob;
+	unsigned char raw[PIM_TZ_BLOB_SIZE];
+	buf b64 = BUF_INIT;
+
+	memset(&blob, 0, sizeof(blob));
+	pim_tz_blob_encode(&blob, raw);
+	base64_encode(&b64, raw, sizeof(raw));
+	const char *text = pool_strdup(p, buf_cstr(&b64));
+	buf_free(&b64);
+	return text;
 }
 
 static void write_exception(struct cal_out *o, struct wbxml_writer *w,
@@ -1318,8 +1382,25 @@ static int calendar_to_eas(pool *p, const struct store_item *item,
 	bool received = meeting_is_received(ms);
 	const struct wbxml_node *cal_loc = wbxml_child(root, WBXML_Calendar_Location);
 	const struct wbxml_node *asb_loc = wbxml_child(root, WBXML_AirSyncBase_Location);
+	bool date_only = opt->version >= 160 && all_day;
+	/* An all-day item without a zone (made by a 16.x device, MS-ASCAL 2.2.2.1) is stored
+	 * at midnight UTC: an older device is told so, else it would put the day in its own
+	 * zone and show it a day early west of Greenwich. */
+	if (opt->version < 160 && all_day && wbxml_child(root, WBXML_Calendar_Timezone) == NULL)
+		wbxml_elem_str(w, WBXML_Calendar_Timezone, utc_blob(p));
 	wbxml_foreach_child(root, c) {
 		switch (c->tag) {
+		case WBXML_Calendar_Timezone:
+			/* MS-ASCAL 2.2.2.1: no TimeZone with a 16.x all-day item. */
+			if (!date_only)
+				pim_write_node(w, c, o.vbit);
+			break;
+		case WBXML_Calendar_Recurrence:
+			if (date_only)
+				write_recurrence(&o, w, c);
+			else
+				pim_write_node(w, c, o.vbit);
+			break;
 		case WBXML_AirSyncBase_Body:
 			write_body(&o, w, c);
 			break;

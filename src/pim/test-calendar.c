@@ -286,7 +286,8 @@ START_TEST(recurrence_types)
 END_TEST
 
 /* All-day events on the right date in UTC-10 and UTC+13: <= 14.1 carries the UTC instant of
- * local midnight, 16.x the local date (Q-CAL-5). */
+ * local midnight, 16.x the date with no time component and no TimeZone (MS-ASCAL 2.2.2.1,
+ * Q-CAL-5). */
 static void all_day(int32_t bias, const char *start_utc, const char *end_utc)
 {
 	const char *tz = blob_b64(bias, false, "Custom");
@@ -299,21 +300,41 @@ static void all_day(int32_t bias, const char *start_utc, const char *end_utc)
 	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), start_utc);
 	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), end_utc);
 	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 161);
-	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20261125T000000");
-	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), "20261126T000000");
-	ck_assert_str_eq(tp_get(out, WBXML_Calendar_Timezone), tz);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20261125T000000Z");
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), "20261126T000000Z");
+	ck_assert_ptr_null(tp_get(out, WBXML_Calendar_Timezone));
 
-	/* From a 16.1 device: local dates become the same instants. */
-	const struct tp v16[] = { C(Timezone, tz), C(AllDayEvent, "1"),
-				  C(StartTime, "20261125T000000"),
-				  C(EndTime, "20261126T000000"), C(Subject, "Holiday") };
-	struct store_item item16 = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, v16, 5),
-					    161, NULL, NULL);
-	ck_assert_int_eq(item16.filter_start, item.filter_start);
-	ck_assert_int_eq(item16.filter_end, item.filter_end);
-	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item16, 141);
-	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), start_utc);
-	ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), end_utc);
+	/* From a 16.1 device, with or without Z: the dates in the item's zone, the same
+	 * instants (a client that sends a TimeZone anyway). */
+	for (int z = 0; z < 2; z++) {
+		const struct tp v16[] = { C(Timezone, tz), C(AllDayEvent, "1"),
+					  C(StartTime, z ? "20261125T000000Z" : "20261125T000000"),
+					  C(EndTime, z ? "20261126T000000Z" : "20261126T000000"),
+					  C(Subject, "Holiday") };
+		struct store_item item16 = tp_store(pl, STORE_CLASS_CALENDAR,
+						    tp_appdata(pl, v16, 5), 161, NULL, NULL);
+		ck_assert_int_eq(item16.filter_start, item.filter_start);
+		ck_assert_int_eq(item16.filter_end, item.filter_end);
+		out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item16, 141);
+		ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), start_utc);
+		ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), end_utc);
+	}
+	/* A 16.1 Change of the dates (no TimeZone, as MS-ASCAL 2.2.2.1 says) keeps the date
+	 * in the zone the item has for the 14.1 device. */
+	const struct tp c16[] = { C(AllDayEvent, "1"), C(StartTime, "20261127T000000Z"),
+				  C(EndTime, "20261128T000000Z"), C(Subject, "Holiday") };
+	struct pim_supported sup = { 0 };
+	struct store_item changed = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, c16, 4),
+					     161, &item, &sup);
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &changed, 161);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20261127T000000Z");
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &changed, 141);
+	const char *tz_out = tp_get(out, WBXML_Calendar_Timezone);
+	ck_assert_ptr_nonnull(tz_out);
+	if (strcmp(tz_out, tz) == 0)
+		ck_assert_int_eq(changed.filter_start, item.filter_start + 2 * 86400);
+	else
+		ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20261127T000000Z");
 
 	/* Q-CAL-5: a zero-length all-day event lasts one day. */
 	const struct tp v0[] = { C(Timezone, tz), C(AllDayEvent, "1"),
@@ -333,6 +354,41 @@ END_TEST
 START_TEST(all_day_utc_plus_13)
 {
 	all_day(-780, "20261124T110000Z", "20261125T110000Z");
+}
+END_TEST
+
+/* A 16.1 all-day event without a TimeZone (MS-ASCAL 2.2.2.1) is that date: midnight UTC,
+ * and a 14.1 device is told the zone is UTC so that it shows the same date. */
+START_TEST(all_day_16_without_zone)
+{
+	const struct tp v16[] = { C(AllDayEvent, "1"), C(StartTime, "20261225T000000Z"),
+				  C(EndTime, "20261226T000000Z"), C(Subject, "Christmas") };
+	struct wbxml_node *in = tp_appdata(pl, v16, 4);
+	struct wbxml_node *rec = pim_node_new(pl, WBXML_Calendar_Recurrence, NULL);
+	pim_node_append(rec, pim_node_new(pl, WBXML_Calendar_Type, "5"));
+	pim_node_append(rec, pim_node_new(pl, WBXML_Calendar_DayOfMonth, "25"));
+	pim_node_append(rec, pim_node_new(pl, WBXML_Calendar_MonthOfYear, "12"));
+	pim_node_append(rec, pim_node_new(pl, WBXML_Calendar_Until, "20301225T000000Z"));
+	pim_node_append(in, rec);
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, in, 161, NULL, NULL);
+	ck_assert_int_eq(item.filter_start, 1798156800); /* 2026-12-25 00:00 UTC */
+	struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 141);
+	ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20261225T000000Z");
+	const char *tz = tp_get(out, WBXML_Calendar_Timezone);
+	ck_assert_ptr_nonnull(tz);
+	struct wbxml_node *orec = wbxml_child(out, WBXML_Calendar_Recurrence);
+	ck_assert_str_eq(wbxml_child_str(orec, WBXML_Calendar_Until), "20301225T000000Z");
+	out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 161);
+	ck_assert_ptr_null(tp_get(out, WBXML_Calendar_Timezone));
+	orec = wbxml_child(out, WBXML_Calendar_Recurrence);
+	ck_assert_str_eq(wbxml_child_str(orec, WBXML_Calendar_Until), "20301225T000000Z");
+	/* Not all-day: no TimeZone is invented. */
+	const struct tp timed[] = { C(StartTime, "20261225T090000Z"),
+				    C(EndTime, "20261225T100000Z"), C(Subject, "t") };
+	struct store_item t = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, timed, 3), 161,
+				       NULL, NULL);
+	ck_assert_ptr_null(tp_get(tp_out_version(pl, STORE_CLASS_CALENDAR, &t, 141),
+				  WBXML_Calendar_Timezone));
 }
 END_TEST
 
@@ -719,10 +775,11 @@ START_TEST(outlook_all_day)
 		ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), cases[k].start);
 		ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), cases[k].end);
 		if (k == 0) {
-			/* 16.1 then gets the local dates of an all-day item. */
+			/* 16.1 then gets the dates of an all-day item, no TimeZone. */
 			out = tp_out_version(pl, STORE_CLASS_CALENDAR, &item, 161);
-			ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20260302T000000");
-			ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), "20260303T000000");
+			ck_assert_str_eq(tp_get(out, WBXML_Calendar_StartTime), "20260302T000000Z");
+			ck_assert_str_eq(tp_get(out, WBXML_Calendar_EndTime), "20260303T000000Z");
+			ck_assert_ptr_null(tp_get(out, WBXML_Calendar_Timezone));
 		}
 	}
 
@@ -915,6 +972,7 @@ int main(void)
 	tcase_add_test(tc, recurrence_types);
 	tcase_add_test(tc, all_day_utc_minus_10);
 	tcase_add_test(tc, all_day_utc_plus_13);
+	tcase_add_test(tc, all_day_16_without_zone);
 	tcase_add_test(tc, exceptions_combined);
 	tcase_add_test(tc, series_metadata);
 	tcase_add_test(tc, client_uid_nul);
