@@ -186,6 +186,15 @@ static void write_replies(struct wbxml_writer *w, const struct sync_result *res,
 		if (r->instance_id != NULL)
 			wbxml_elem_str(w, WBXML_AirSyncBase_InstanceId, r->instance_id);
 		wbxml_elem_uint(w, WBXML_AirSync_Status, (uint64_t)r->status);
+		/* MS-ASCAL 2.2.2.46: in 16.x the server returns the UID of a calendar item
+		 * it created in the Add's response (the client never sends one). */
+		if (r->kind == SYNC_CMD_ADD && r->status == SYNC_STATUS_OK && r->uid != NULL &&
+		    res->ops != NULL && res->ops->cls == STORE_CLASS_CALENDAR &&
+		    res->out.version >= 160) {
+			wbxml_start(w, WBXML_AirSync_ApplicationData);
+			wbxml_elem_str(w, WBXML_Calendar_UID, r->uid);
+			wbxml_end(w);
+		}
 		if (r->kind == SYNC_CMD_FETCH && r->status == SYNC_STATUS_OK &&
 		    !write_appdata(w, res, p, &r->item)) {
 			mark_restore(&m, w);

@@ -276,6 +276,10 @@ static enum store_result run_add(struct coll_run *run, const struct sync_client_
 		reply->server_id = server_id;
 		reply->status = SYNC_STATUS_OK;
 		run->wrote = true;
+		if (run->cls == STORE_CLASS_CALENDAR &&
+		    store_item_get(env->store, env->pool, env->user_id, server_id, false, &item,
+				   &run->error) == STORE_OK)
+			reply->uid = item.uid;
 		return store_sync_view_set_pending(env->store, run->state.id, item_id, modseq,
 						   &run->error);
 	}
@@ -318,6 +322,7 @@ static enum store_result run_add(struct coll_run *run, const struct sync_client_
 	if (r != STORE_OK)
 		return r;
 	reply->server_id = item.server_id;
+	reply->uid = item.uid;
 	reply->status = SYNC_STATUS_OK;
 	run->wrote = true;
 	r = store_sync_clientid_put(env->store, run->state.id, run->state.synckey, cmd->client_id,

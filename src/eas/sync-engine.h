@@ -81,6 +81,7 @@ struct sync_reply {
 	const char *client_id;         /* Add */
 	const char *server_id;         /* NULL for a failed Add */
 	const char *instance_id;       /* 16.x: the InstanceId of the command, or NULL */
+	const char *uid;               /* Add: the item's uid (16.x calendar: sent back) */
 	int status;
 	struct store_item item;        /* Fetch with status 1: the item with data */
 };

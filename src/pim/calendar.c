@@ -35,6 +35,7 @@
 
 #include "lib/base64.h"
 #include "lib/buf.h"
+#include "lib/mem.h"
 #include "lib/str.h"
 #include "lib/utf8.h"
 #include "pim/ical-event.h"
@@ -42,6 +43,7 @@
 #include "pim/tz.h"
 
 #include <string.h>
+#include <sys/random.h>
 
 #define TEXT(name) { .tag = WBXML_Calendar_##name, .kind = PIM_TEXT }
 #define DATE(name) { .tag = WBXML_Calendar_##name, .kind = PIM_DATE }
@@ -922,6 +924,22 @@ static const char *uid_text(pool *p, const struct wbxml_node *n)
 	return pool_strndup(p, s + start, len - start);
 }
 
+/* A new UID: 32 random hex digits, as Exchange's are. */
+static const char *new_uid(pool *p)
+{
+	unsigned char r[16];
+	char hex[33];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		i_panic("getrandom failed");
+	for (size_t i = 0; i < sizeof(r); i++) {
+		hex[2 * i] = "0123456789ABCDEF"[r[i] >> 4];
+		hex[2 * i + 1] = "0123456789ABCDEF"[r[i] & 15];
+	}
+	hex[32] = '\0';
+	return pool_strdup(p, hex);
+}
+
 /* A 16.x Exception: airsyncbase:InstanceId is its ExceptionStartTime. */
 static struct wbxml_node *exception_in(pool *p, const struct wbxml_node *ex)
 {
@@ -1155,6 +1173,12 @@ static int calendar_convert(pool *p, const struct wbxml_node *appdata,
 			node_remove(root, zn);
 		child_set(p, root, CAL_TAG_ZONE, server_zone, true);
 	}
+	/* MS-ASCAL 2.2.2.46: a 16.x client never sends UID; the server makes one for a new
+	 * item (its ClientUid when it has one, cal_finish) and returns it in the Add's
+	 * response. */
+	if (old == NULL && in->version >= 160 && wbxml_child(root, WBXML_Calendar_UID) == NULL &&
+	    wbxml_child(root, WBXML_Calendar_ClientUid) == NULL)
+		child_set(p, root, WBXML_Calendar_UID, new_uid(p), true);
 	return cal_complete(p, in, root, out_r, error_r);
 }
 

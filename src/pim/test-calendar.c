@@ -278,6 +278,19 @@ START_TEST(recurrence_types)
 								version);
 			struct wbxml_node *ms = wbxml_child(out, WBXML_Calendar_MeetingStatus);
 			ck_assert_str_eq(wbxml_node_str(ms), "0"); /* Q-CAL-3: always a number */
+			/* MS-ASCAL 2.2.2.46: a new 16.x item without ClientUid gets a UID. */
+			struct wbxml_node *uid = wbxml_child(out, WBXML_Calendar_UID);
+			if (version >= 160) {
+				ck_assert_ptr_nonnull(uid);
+				ck_assert_uint_eq(strlen(wbxml_node_str(uid)), 32);
+				ck_assert_uint_eq(strspn(wbxml_node_str(uid), "0123456789ABCDEF"),
+						  32);
+				ck_assert_str_eq(item.uid, wbxml_node_str(uid));
+				pim_node_append(in, pim_node_new(pl, WBXML_Calendar_UID,
+								 item.uid));
+			} else {
+				ck_assert_ptr_null(uid);
+			}
 			pim_node_append(in, pim_node_new(pl, WBXML_Calendar_MeetingStatus, "0"));
 			tp_assert_same(tp_flatten(pl, out), tp_flatten(pl, in));
 		}
