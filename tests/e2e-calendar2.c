@@ -606,33 +606,48 @@ static void add_all_day(struct h_device *dev, const char *cal, const struct all_
 	char start[32], end[32];
 
 	if (v16(dev->version)) {
-		/* 16.x: local dates at midnight (MS-ASCAL 2.2.2.42). */
-		snprintf(start, sizeof(start), "%sT000000", d->date);
-		snprintf(end, sizeof(end), "%sT000000", d->next);
-	} else {
-		snprintf(start, sizeof(start), "%s", d->start_utc);
-		snprintf(end, sizeof(end), "%s", d->end_utc);
+		/* 16.x: dates with no time component and no TimeZone (MS-ASCAL 2.2.2.1). */
+		snprintf(start, sizeof(start), "%sT000000Z", d->date);
+		snprintf(end, sizeof(end), "%sT000000Z", d->next);
+		h_dev_add(dev, cal, WBXML_Calendar_AllDayEvent, "1",
+			  WBXML_Calendar_StartTime, start, WBXML_Calendar_EndTime, end,
+			  WBXML_Calendar_Subject, d->subject, WBXML_Calendar_BusyStatus, "0", 0);
+		return;
 	}
+	snprintf(start, sizeof(start), "%s", d->start_utc);
+	snprintf(end, sizeof(end), "%s", d->end_utc);
 	h_dev_add(dev, cal, WBXML_Calendar_Timezone, blob, WBXML_Calendar_AllDayEvent, "1",
 		  WBXML_Calendar_StartTime, start, WBXML_Calendar_EndTime, end,
 		  WBXML_Calendar_Subject, d->subject, WBXML_Calendar_BusyStatus, "0", 0);
 }
 
-/* The phone sees the all-day event on its date. */
+/* The phone sees the all-day event on its date: a 16.x phone as dates with no TimeZone
+ * (MS-ASCAL 2.2.2.1); an older one as midnight in the event's zone with that zone, which is
+ * the creating phone's for an older creator and UTC for a 16.x creator (it sent no zone). */
 static void assert_all_day(struct h_device *dev, const char *cal, const struct all_day *d,
-			   const char *blob)
+			   const char *blob, const char *creator_version)
 {
 	struct h_item *it = h_dev_find(dev, cal, WBXML_Calendar_Subject, d->subject);
 	ck_assert_msg(it != NULL, "%s (%s): no %s", dev->device_id, dev->version, d->subject);
 	ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_AllDayEvent), "1");
-	ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_Timezone), blob);
 	const char *start = h_item_prop(it, WBXML_Calendar_StartTime);
 	const char *end = h_item_prop(it, WBXML_Calendar_EndTime);
 	char want_start[32], want_end[32];
 	if (v16(dev->version)) {
-		snprintf(want_start, sizeof(want_start), "%sT000000", d->date);
-		snprintf(want_end, sizeof(want_end), "%sT000000", d->next);
+		ck_assert_ptr_null(h_item_prop(it, WBXML_Calendar_Timezone));
+		snprintf(want_start, sizeof(want_start), "%sT000000Z", d->date);
+		snprintf(want_end, sizeof(want_end), "%sT000000Z", d->next);
+	} else if (v16(creator_version)) {
+		char *utc = h_tz_blob(0, "", (struct h_tz_rule){ 0 }, "", (struct h_tz_rule){ 0 },
+				      0);
+		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_Timezone), utc);
+		free(utc);
+		snprintf(want_start, sizeof(want_start), "%sT000000Z", d->date);
+		snprintf(want_end, sizeof(want_end), "%sT000000Z", d->next);
+		start = h_cal_compact(start);
+		end = h_cal_compact(end);
 	} else {
+		ck_assert_str_eq(h_item_prop(it, WBXML_Calendar_Timezone), blob);
 		snprintf(want_start, sizeof(want_start), "%s", d->start_utc);
 		snprintf(want_end, sizeof(want_end), "%s", d->end_utc);
 		start = h_cal_compact(start);
@@ -659,8 +674,9 @@ START_TEST(test_all_day_far_zones)
 	h_dev_sync_all(h_env, &t, cal, NULL);
 	h_dev_sync_all(h_env, &h, cal, NULL);
 	for (size_t i = 0; i < 2; i++) {
-		assert_all_day(&h, cal, &all_days[i], blobs[i]);
-		assert_all_day(&t, cal, &all_days[i], blobs[i]);
+		const char *creator = i == 0 ? vh : vt;
+		assert_all_day(&h, cal, &all_days[i], blobs[i], creator);
+		assert_all_day(&t, cal, &all_days[i], blobs[i], creator);
 	}
 	ck_assert_int_eq(h_dev_count(&h, cal), 2);
 	ck_assert_int_eq(h_dev_count(&t, cal), 2);
