@@ -3,7 +3,8 @@
  * - every recurrence Type (daily, weekly with a DayOfWeek mask, monthly on a day, monthly on
  *   the nth and the last weekday, yearly, yearly on the nth weekday; Interval, Occurrences,
  *   Until; FirstDayOfWeek from 14.1) made on one phone reaches a phone of another version
- *   with the same Recurrence, and `easctl calendar export` writes the matching RRULE;
+ *   with the same Recurrence, `easctl calendar export` writes the matching RRULE, and the
+ *   export imported for another user gives that user's phone the same Recurrence;
  * - exceptions made from both sides and combined: one phone deletes and moves occurrences
  *   (Exceptions with ExceptionStartTime up to 14.1, per-instance Change/Delete with
  *   InstanceId on 16.x), the other edits the series and makes its own exception without
@@ -23,11 +24,11 @@
  * - the merged series does not go back to a 16.x phone whose stale series Change won when
  *   the same Sync also changes an occurrence with InstanceId (sync-engine.c: the retry
  *   rule takes the request's own first Change for a lost attempt's; not fixed yet);
- * - an exported override leaves out the Location it shares with its series (fixed on
- *   branch e2fix, commit ead0f39, ical-event.c);
+ * - an exported override left out the Location it shares with its series (fixed in
+ *   017257e);
  * - a VEVENT with RECURRENCE-ID alone, for a stored series, replaces that series: its
- *   recurrence and exceptions are lost (fixed on branch e2fix, commit 67adba3: refused).
- * With e2fix merged, only the first remains (on 16.1). */
+ *   recurrence and exceptions are lost (fixed on branch e2fix2, commit 5df522d: refused).
+ * With e2fix2 merged, only the first remains (on 16.1). */
 #include "harness.h"
 #include "calendar-blobs.h"
 
@@ -279,6 +280,36 @@ START_TEST(test_recurrence_types)
 		h_assert_has(ev, c->first_day && v14up(va) ? c->rrule_fdow : c->rrule);
 		free(ev);
 	}
+
+	/* And back: the export imported for another user gives its phone the same
+	 * recurrences and starts. */
+	h_add_user(h_env, "ann@ox.io", PASSWORD);
+	h_easctl_ok(h_env, NULL, "calendar", "import", "ann@ox.io",
+		    h_env_write_file(h_env, "recur.ics", ics), NULL);
+	struct h_device c;
+	h_device_init(&c, "ann@ox.io", PASSWORD);
+	c.device_id = "PHONEC0003";
+	c.version = vb;
+	h_dev_start(h_env, &c);
+	const char *ccal = h_dev_folder_of_type(&c, 8);
+	ck_assert_ptr_nonnull(ccal);
+	h_dev_sync_all(h_env, &c, ccal, NULL);
+	ck_assert_int_eq(h_dev_count(&c, ccal), N_RECUR);
+	for (size_t i = 0; i < N_RECUR; i++) {
+		const struct recur_case *rc = &recur_cases[i];
+		char what[96], want[160];
+		snprintf(what, sizeof(what), "%s (%s, imported, -> %s)", rc->subject, va, vb);
+		struct h_item *it = h_dev_find(&c, ccal, WBXML_Calendar_Subject, rc->subject);
+		ck_assert_msg(it != NULL, "%s: not on phone C", what);
+		ck_assert_str_eq(h_cal_compact(h_item_prop(it, WBXML_Calendar_StartTime)), rc->start);
+		/* An RRULE without WKST starts its weeks on Monday (RFC 5545), which the import
+		 * of a weekly rule with an interval states for 14.1+ phones. */
+		snprintf(want, sizeof(want), "%s%s", rc->recurrence,
+			 !rc->first_day || !v14up(vb) ? "" :
+			 v14up(va) ? "\nFirstDayOfWeek=0" : "\nFirstDayOfWeek=1");
+		assert_recurrence(h_item_prop(it, WBXML_Calendar_Recurrence), want, what);
+	}
+	h_device_free(&c);
 	free(ics);
 	free(tz);
 	h_device_free(&a);
@@ -523,8 +554,8 @@ START_TEST(test_exceptions_combined)
 
 	/* A VEVENT with RECURRENCE-ID alone (as an iTIP update of one occurrence comes) for
 	 * the stored series: it becomes an exception of that series, or the import refuses
-	 * it; it never replaces the series nor makes a second event. (BUG: it replaced it;
-	 * fixed on branch e2fix, 67adba3, which refuses it.) */
+	 * it; it never replaces the series nor makes a second event. (BUG: it replaces it;
+	 * fixed on branch e2fix2, 5df522d, which refuses it.) */
 	static const char override_ics[] =
 		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\n"
 		"BEGIN:VEVENT\r\nUID:standup@e2e\r\nDTSTAMP:20260101T000000Z\r\n"
@@ -563,9 +594,8 @@ START_TEST(test_exceptions_combined)
 	if (a_view != NULL)
 		buf_printf(&bugs, "BUG (easd sync): after A's series edit: %s", a_view);
 	free(a_view);
-	/* BUG (easd, ical-event.c; fixed on branch e2fix, ead0f39): the override of an
-	 * exception without its own Location leaves out the series' Location, which then
-	 * reads as "no location". */
+	/* The override of an exception without its own Location carries the series'
+	 * Location, or it reads as "no location" (was a bug, fixed in 017257e). */
 	if (!override_location)
 		buf_printf(&bugs, "BUG (easd export): the override lacks the series' "
 			   "LOCATION:\n%s\n", moved_text);
