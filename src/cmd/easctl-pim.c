@@ -257,6 +257,16 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 		     pim_vevent_encode(ctl->pool, e->event, &items[i], &error) :
 		     pim_item_encode_new(ctl->pool, kind->cls, e->appdata, &items[i], &error)) < 0)
 			e->error = pool_printf(ctl->pool, "line %zu: %s", e->line, error);
+		struct store_item known;
+		if (e->error == NULL && e->event != NULL && e->event->orphan_override &&
+		    e->uid != NULL &&
+		    find_by_uid(store, ctl->pool, &user, &folder, e->uid, &known, &error) == STORE_OK)
+			/* As a single event it would replace the stored series and its
+			 * exceptions. */
+			e->error = pool_printf(ctl->pool, "line %zu: a RECURRENCE-ID of '%s' without "
+					       "its series, which the folder holds: import the "
+					       "series with its exceptions (as export writes them)",
+					       e->line, e->uid);
 		if (e->error != NULL) {
 			if (bad++ < MAX_ERRORS_SHOWN)
 				easctl_error("%s: %s%s", src, e->error,

@@ -159,6 +159,42 @@ START_TEST(calendar_reimport_by_uid)
 }
 END_TEST
 
+/* A VEVENT with RECURRENCE-ID whose series is not in the file never replaces the stored
+ * series of its UID (which would drop its recurrence and exceptions): refused, nothing
+ * written; with no such series it is a single event. */
+START_TEST(calendar_orphan_override)
+{
+	write_file("s.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "BEGIN:VEVENT\nUID:w1@x\nDTSTAMP:20260101T000000Z\n"
+		   "DTSTART;TZID=Europe/Amsterdam:20261102T090000\n"
+		   "DTEND;TZID=Europe/Amsterdam:20261102T100000\nRRULE:FREQ=WEEKLY;COUNT=4\n"
+		   "SUMMARY:Weekly\nEND:VEVENT\nEND:VCALENDAR\n");
+	ck_assert_int_eq(run("calendar import mike@ox.io s.ics >out 2>/dev/null"), 0);
+	static const char override_of[] =
+		"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		"BEGIN:VEVENT\nUID:%s\nDTSTAMP:20260101T000000Z\n"
+		"RECURRENCE-ID;TZID=Europe/Amsterdam:20261109T090000\n"
+		"DTSTART;TZID=Europe/Amsterdam:20261109T110000\n"
+		"DTEND;TZID=Europe/Amsterdam:20261109T120000\n"
+		"SUMMARY:Moved\nEND:VEVENT\nEND:VCALENDAR\n";
+	char text[512];
+	snprintf(text, sizeof(text), override_of, "w1@x");
+	write_file("o.ics", text);
+	ck_assert_int_ne(run("calendar import mike@ox.io o.ics >out 2>err"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("err"), "without its series"));
+	ck_assert_int_eq(run("calendar export mike@ox.io e.ics 2>/dev/null"), 0);
+	char *e = read_file("e.ics");
+	ck_assert_ptr_nonnull(strstr(e, "RRULE:FREQ=WEEKLY;COUNT=4"));
+	ck_assert_ptr_null(strstr(e, "SUMMARY:Moved"));
+	/* No stored series of that UID: a single event, as before. */
+	snprintf(text, sizeof(text), override_of, "other@x");
+	write_file("o2.ics", text);
+	ck_assert_int_eq(run("calendar import mike@ox.io o2.ics >out 2>/dev/null"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 1, updated 0, unchanged 0"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CALENDAR), 2);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	if (find_easctl(argc, argv, "test-easctl-pim") != 0)
@@ -172,6 +208,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, contacts_transactional);
 	tcase_add_test(tc, tasks_roundtrip);
 	tcase_add_test(tc, calendar_reimport_by_uid);
+	tcase_add_test(tc, calendar_orphan_override);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -1055,6 +1055,7 @@ int pim_vevent_parse(pool *p, const char *text, size_t len, size_t max_input, si
 			ev->ad = pim_node_new(p, WBXML_AirSync_ApplicationData, NULL);
 			if (is_override)
 				ev->dropped++;
+			events[count].orphan_override = is_override;
 			events[count].line = comp_lines[i];
 			if (map_event(ev, c, &why) < 0 || event_span(ev, &why) < 0)
 				events[count].error = pool_printf(p, "line %zu: %s", comp_lines[i],

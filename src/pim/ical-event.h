@@ -57,6 +57,9 @@ struct pim_vevent {
 	const char *uid;             /* its UID, NULL for none */
 	int64_t filter_start, filter_end;  /* first start .. end of the last occurrence */
 	const char *zone;            /* its IANA zone (static), kept in the stored form */
+	/* A RECURRENCE-ID component whose series is not in the file, made a single event: an
+	 * importer must not let it replace a stored series of the same UID. */
+	bool orphan_override;
 };
 
 /* Parses an iCalendar file (its VEVENTs; other components are ignored). -1 with *error_r

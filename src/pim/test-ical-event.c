@@ -476,6 +476,7 @@ START_TEST(orphans_and_custom_zones)
 		"BEGIN:VEVENT\r\nUID:o@t\r\nRECURRENCE-ID:20260106T100000Z\r\n"
 		"DTSTART:20260106T120000Z\r\nEND:VEVENT\r\n" CAL_END);
 	ck_assert_uint_eq(ev->dropped, 1);
+	ck_assert(ev->orphan_override);
 	ck_assert_str_eq(tp_get(ev->appdata, WBXML_Calendar_StartTime), "20260106T120000Z");
 
 	ev = one_ok(CAL_BEGIN
@@ -486,6 +487,7 @@ START_TEST(orphans_and_custom_zones)
 		"END:VEVENT\r\n" CAL_END);
 	ck_assert_str_eq(tp_get(ev->appdata, WBXML_Calendar_StartTime), "20260106T090000Z");
 	ck_assert_uint_eq(ev->dropped, 1);
+	ck_assert(!ev->orphan_override);
 }
 END_TEST
 
