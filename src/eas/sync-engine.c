@@ -189,8 +189,48 @@ struct coll_run {
 	int64_t window_start;       /* its start at env->now (when ages) */
 	int64_t window_bound;       /* held items with filter_end below it are aged out (what
 				     * the state's window_checked becomes) */
+	struct own_write *own;      /* items this request's commands wrote, in order */
+	size_t own_count, own_cap;
 	const char *error;          /* the store's message when a step failed */
 };
+
+/* An item a command of this request wrote: the modseq it wrote and the one the device is
+ * recorded to hold (lower when the merged item must go back to it). A second command of
+ * the same request on that item (a 16.x series Change and an InstanceId Change together)
+ * builds on the first: no conflict with it, and not mistaken for the lost attempt of the
+ * retry rule, which would hide the merged item from the device. */
+struct own_write {
+	int64_t item_id, modseq, holds;
+};
+
+static struct own_write *own_write_find(struct coll_run *run, int64_t item_id)
+{
+	for (size_t i = 0; i < run->own_count; i++) {
+		if (run->own[i].item_id == item_id)
+			return &run->own[i];
+	}
+	return NULL;
+}
+
+static void own_write_note(struct coll_run *run, int64_t item_id, int64_t modseq, int64_t holds)
+{
+	struct own_write *w = own_write_find(run, item_id);
+
+	if (w == NULL) {
+		if (run->own_count == run->own_cap) {
+			size_t ncap = run->own_cap == 0 ? 8 : run->own_cap * 2;
+			struct own_write *n = pool_calloc(run->env->pool, ncap, sizeof(*n));
+			if (run->own_count > 0)
+				memcpy(n, run->own, run->own_count * sizeof(*n));
+			run->own = n;
+			run->own_cap = ncap;
+		}
+		w = &run->own[run->own_count++];
+		w->item_id = item_id;
+	}
+	w->modseq = modseq;
+	w->holds = holds;
+}
 
 /* The class's conversion of a client command (old: the stored item of a Change, or the
  * series of a 16.x InstanceId command); delete_instance: a Delete of one occurrence. */
@@ -383,7 +423,11 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	    STORE_OK)
 		return r;
 	bool applied = false;
-	if (!delete_instance) {
+	const struct own_write *mine_here = own_write_find(run, old.id);
+	if (mine_here != NULL && mine_here->modseq == old.modseq) {
+		/* Written by an earlier command of this request: the device knows it. */
+		held = old.modseq;
+	} else if (!delete_instance) {
 		/* The retry rule (Q-SYNC-1): this Change repeated with the key of a lost answer
 		 * finds what the first attempt wrote. The device holds that write: no conflict
 		 * with it, only with a later writer's. */
@@ -416,6 +460,7 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 		/* The repeated Change is already in the store as the first attempt wrote it:
 		 * nothing to write again, the same answer. */
 		run->wrote = true;
+		own_write_note(run, old.id, old.modseq, old.modseq);
 		return store_sync_view_set_pending(env->store, run->state.id, old.id, old.modseq,
 						   &run->error);
 	}
@@ -441,6 +486,10 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	 * write. Contacts and tasks: the device's write is the item (no echo, Q-SYNC-8). */
 	int64_t holds = run->cls == STORE_CLASS_CALENDAR && held > 0 && held < old.modseq ?
 				held : item.modseq;
+	if (mine_here != NULL && mine_here->modseq == old.modseq &&
+	    mine_here->holds < mine_here->modseq)
+		holds = mine_here->holds; /* the first command's merge still goes back */
+	own_write_note(run, item.id, item.modseq, holds);
 	run->echo = run->echo || holds != item.modseq;
 	return store_sync_view_set_pending(env->store, run->state.id, item.id, holds,
 					   &run->error);
@@ -487,6 +536,9 @@ static enum store_result run_delete(struct coll_run *run, const struct sync_clie
 	/* DeletesAsMoves: contacts and tasks have no Deleted Items of their own; the delete
 	 * is permanent (mail moves come with the mail issue). */
 	run->wrote = true;
+	const struct own_write *mine_here = own_write_find(run, item.id);
+	if (mine_here != NULL && mine_here->modseq == item.modseq)
+		held = item.modseq; /* changed by this request: no conflict with itself */
 	if (server_wins(run, &item, held)) {
 		/* The item stays; the device lost its copy, so the change scan sends it back
 		 * as an Add. */
