@@ -45,7 +45,25 @@ struct entry {
 	unsigned dropped;
 	const struct pim_vevent *event;   /* calendar: the parsed event (uid, filter span) */
 	const char *uid;                  /* the vCard's, VTODO's or VEVENT's UID, or NULL */
+	bool attach;                      /* an override of a stored series: its exception */
 };
+
+/* The series with the orphan override of e as its exception (or its cancelled
+ * occurrence deleted): the per-occurrence change of a 16.x device, in the <= 14.1 reading
+ * of times (UTC instants, also for all-day series). */
+static int attach_override(pool *p, const struct entry *e, const struct store_item *series,
+			   struct store_item *out, const char **error_r)
+{
+	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
+	struct pim_in_options in = {
+		.version = 141,
+		.instance_id = pim_eas_time_format(p, e->event->recurrence_id_utc),
+		.delete_instance = e->event->cancelled,
+	};
+
+	return ops->from_eas_opt(p, e->event->cancelled ? NULL : e->appdata, &in, series, NULL,
+				 out, error_r);
+}
 
 /* The user of LOGIN and the target folder (--folder or the default one of the kind);
  * -1 after printing the error. */
@@ -142,7 +160,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ cards[i].line, cards[i].appdata,
 							  cards[i].error, cards[i].dropped, NULL,
-							  cards[i].uid };
+							  cards[i].uid, false };
 		}
 	} else if (kind->cls == STORE_CLASS_CALENDAR) {
 		struct pim_vevent *events;
@@ -155,7 +173,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ events[i].line, events[i].appdata,
 							  events[i].error, events[i].dropped,
-							  &events[i], events[i].uid };
+							  &events[i], events[i].uid, false };
 		}
 	} else {
 		struct pim_vtodo *todos;
@@ -168,7 +186,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ todos[i].line, todos[i].appdata,
 							  todos[i].error, todos[i].dropped, NULL,
-							  todos[i].uid };
+							  todos[i].uid, false };
 		}
 	}
 	*count_r = count;
@@ -257,16 +275,20 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 		     pim_vevent_encode(ctl->pool, e->event, &items[i], &error) :
 		     pim_item_encode_new(ctl->pool, kind->cls, e->appdata, &items[i], &error)) < 0)
 			e->error = pool_printf(ctl->pool, "line %zu: %s", e->line, error);
-		struct store_item known;
+		struct store_item known, merged;
 		if (e->error == NULL && e->event != NULL && e->event->orphan_override &&
 		    e->uid != NULL &&
-		    find_by_uid(store, ctl->pool, &user, &folder, e->uid, &known, &error) == STORE_OK)
-			/* As a single event it would replace the stored series and its
-			 * exceptions. */
-			e->error = pool_printf(ctl->pool, "line %zu: a RECURRENCE-ID of '%s' without "
-					       "its series, which the folder holds: import the "
-					       "series with its exceptions (as export writes them)",
-					       e->line, e->uid);
+		    find_by_uid(store, ctl->pool, &user, &folder, e->uid, &known, &error) ==
+			    STORE_OK) {
+			/* An override of a stored series (an iTIP update of one occurrence)
+			 * becomes its exception; as a single event it would replace the series.
+			 * Checked here against the series; written against the series as the
+			 * transaction has it (several overrides of one series add up). */
+			if (attach_override(ctl->pool, e, &known, &merged, &error) < 0)
+				e->error = pool_printf(ctl->pool, "line %zu: RECURRENCE-ID of '%s': "
+						       "%s", e->line, e->uid, error);
+			e->attach = true;
+		}
 		if (e->error != NULL) {
 			if (bad++ < MAX_ERRORS_SHOWN)
 				easctl_error("%s: %s%s", src, e->error,
@@ -301,6 +323,18 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 			items[i].uid = entries[i].uid;
 			sret = find_by_uid(store, page, &user, &folder, entries[i].uid, &old,
 					   &error);
+		}
+		if (sret == STORE_OK && entries[i].attach) {
+			struct store_item merged;
+			if (attach_override(page, &entries[i], &old, &merged, &error) < 0) {
+				store_rollback(store);
+				pool_free(&page);
+				easctl_error("%s: line %zu: %s; nothing imported", src,
+					     entries[i].line, error);
+				return EASCTL_EXIT_FAIL;
+			}
+			merged.uid = old.uid;
+			items[i] = merged;
 		}
 		if (sret == STORE_OK && old.data_len == items[i].data_len &&
 		    (old.data_len == 0 || memcmp(old.data, items[i].data, old.data_len) == 0)) {
@@ -627,6 +661,9 @@ static const struct easctl_leaf calendar_leaves[] = {
 	  "the user gets them at its next Sync. Progress goes to standard error.\n"
 	  "A VEVENT whose UID the folder already has updates that appointment (devices get a\n"
 	  "Change; the same event again writes nothing): importing a file twice adds nothing.\n"
+	  "A RECURRENCE-ID event without its series in the file (an update of one occurrence)\n"
+	  "becomes an exception of the stored series of its UID (STATUS:CANCELLED deletes\n"
+	  "the occurrence); one that names no occurrence of it is a bad entry.\n"
 	  "Mapped: SUMMARY, DESCRIPTION, LOCATION, DTSTART/DTEND/DURATION with TZID (the IANA\n"
 	  "zone becomes the EAS TimeZone), all-day dates (in X-WR-TIMEZONE, else UTC), RRULE\n"
 	  "(daily, weekly, monthly and yearly by day or n-th weekday; a rule EAS cannot express\n"

@@ -159,9 +159,11 @@ START_TEST(calendar_reimport_by_uid)
 }
 END_TEST
 
-/* A VEVENT with RECURRENCE-ID whose series is not in the file never replaces the stored
- * series of its UID (which would drop its recurrence and exceptions): refused, nothing
- * written; with no such series it is a single event. */
+/* A VEVENT with RECURRENCE-ID whose series is not in the file (an iTIP update of one
+ * occurrence) becomes an exception of the stored series of its UID, never a replacement
+ * of it: moved, then cancelled (STATUS:CANCELLED), two in one file adding up; one that
+ * names no occurrence is refused with nothing written; with no such series it is a single
+ * event. */
 START_TEST(calendar_orphan_override)
 {
 	write_file("s.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
@@ -171,25 +173,59 @@ START_TEST(calendar_orphan_override)
 		   "SUMMARY:Weekly\nEND:VEVENT\nEND:VCALENDAR\n");
 	ck_assert_int_eq(run("calendar import mike@ox.io s.ics >out 2>/dev/null"), 0);
 	static const char override_of[] =
-		"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
 		"BEGIN:VEVENT\nUID:%s\nDTSTAMP:20260101T000000Z\n"
-		"RECURRENCE-ID;TZID=Europe/Amsterdam:20261109T090000\n"
-		"DTSTART;TZID=Europe/Amsterdam:20261109T110000\n"
-		"DTEND;TZID=Europe/Amsterdam:20261109T120000\n"
-		"SUMMARY:Moved\nEND:VEVENT\nEND:VCALENDAR\n";
-	char text[512];
-	snprintf(text, sizeof(text), override_of, "w1@x");
+		"RECURRENCE-ID;TZID=Europe/Amsterdam:202611%sT090000\n"
+		"DTSTART;TZID=Europe/Amsterdam:202611%sT110000\n"
+		"DTEND;TZID=Europe/Amsterdam:202611%sT120000\n%s"
+		"SUMMARY:Moved %s\nEND:VEVENT\n";
+	char text[2048], a[512], b[512];
+	snprintf(a, sizeof(a), override_of, "w1@x", "09", "09", "09", "", "9");
+	snprintf(text, sizeof(text), "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n%sEND:VCALENDAR\n",
+		 a);
 	write_file("o.ics", text);
-	ck_assert_int_ne(run("calendar import mike@ox.io o.ics >out 2>err"), 0);
-	ck_assert_ptr_nonnull(strstr(read_file("err"), "without its series"));
+	ck_assert_int_eq(run("calendar import mike@ox.io o.ics >out 2>err"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 0, updated 1, unchanged 0"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CALENDAR), 1);
 	ck_assert_int_eq(run("calendar export mike@ox.io e.ics 2>/dev/null"), 0);
 	char *e = read_file("e.ics");
 	ck_assert_ptr_nonnull(strstr(e, "RRULE:FREQ=WEEKLY;COUNT=4"));
-	ck_assert_ptr_null(strstr(e, "SUMMARY:Moved"));
-	/* No stored series of that UID: a single event, as before. */
-	snprintf(text, sizeof(text), override_of, "other@x");
+	ck_assert_ptr_nonnull(strstr(e, "RECURRENCE-ID;TZID=Europe/Amsterdam:20261109T090000"));
+	ck_assert_ptr_nonnull(strstr(e, "SUMMARY:Moved 9"));
+
+	/* Two in one file: another move and a cancellation; both kept with the first. */
+	snprintf(a, sizeof(a), override_of, "w1@x", "16", "16", "16", "", "16");
+	snprintf(b, sizeof(b), override_of, "w1@x", "23", "23", "23", "STATUS:CANCELLED\n",
+		 "23");
+	snprintf(text, sizeof(text),
+		 "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n%s%sEND:VCALENDAR\n", a, b);
 	write_file("o2.ics", text);
-	ck_assert_int_eq(run("calendar import mike@ox.io o2.ics >out 2>/dev/null"), 0);
+	ck_assert_int_eq(run("calendar import mike@ox.io o2.ics >out 2>err"), 0);
+	ck_assert_int_eq(run("calendar export mike@ox.io e.ics 2>/dev/null"), 0);
+	e = strdup(read_file("e.ics"));
+	ck_assert_ptr_nonnull(strstr(e, "SUMMARY:Moved 9"));
+	ck_assert_ptr_nonnull(strstr(e, "SUMMARY:Moved 16"));
+	ck_assert_ptr_null(strstr(e, "SUMMARY:Moved 23"));
+	ck_assert_ptr_nonnull(strstr(e, "EXDATE;TZID=Europe/Amsterdam:20261123T090000"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CALENDAR), 1);
+
+	/* No such occurrence (a Tuesday): refused, nothing written. */
+	snprintf(a, sizeof(a), override_of, "w1@x", "10", "10", "10", "", "10");
+	snprintf(text, sizeof(text), "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n%sEND:VCALENDAR\n",
+		 a);
+	write_file("o3.ics", text);
+	ck_assert_int_eq(run("calendar import mike@ox.io o3.ics >out 2>err"), 1);
+	ck_assert_ptr_nonnull(strstr(read_file("err"), "RECURRENCE-ID of 'w1@x'"));
+	ck_assert_ptr_nonnull(strstr(read_file("err"), "nothing imported"));
+	ck_assert_int_eq(run("calendar export mike@ox.io e3.ics 2>/dev/null"), 0);
+	ck_assert_str_eq(read_file("e3.ics"), e);
+	free(e);
+
+	/* No stored series of that UID: a single event, as before. */
+	snprintf(a, sizeof(a), override_of, "other@x", "09", "09", "09", "", "x");
+	snprintf(text, sizeof(text), "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n%sEND:VCALENDAR\n",
+		 a);
+	write_file("o4.ics", text);
+	ck_assert_int_eq(run("calendar import mike@ox.io o4.ics >out 2>/dev/null"), 0);
 	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 1, updated 0, unchanged 0"));
 	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CALENDAR), 2);
 }

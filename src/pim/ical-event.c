@@ -894,6 +894,22 @@ static void node_unlink(struct wbxml_node *parent, const struct wbxml_node *chil
 	}
 }
 
+/* The occurrence an override without its series replaces, and whether it cancels it. */
+static void orphan_occurrence(struct event *ev, icalcomponent *c, struct pim_vevent *out)
+{
+	icalproperty *rid = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+	struct icaltimetype orig = prop_time(rid, icalproperty_get_recurrenceid(rid));
+	icalproperty *st = icalcomponent_get_first_property(c, ICAL_STATUS_PROPERTY);
+
+	if (icaltime_is_null_time(orig) || !icaltime_is_valid_time(orig)) {
+		out->error = pool_printf(ev->p, "line %zu: RECURRENCE-ID is not a valid date",
+					 out->line);
+		return;
+	}
+	out->recurrence_id_utc = ical_to_utc(orig, ev->izone);
+	out->cancelled = st != NULL && icalproperty_get_status(st) == ICAL_STATUS_CANCELLED;
+}
+
 /* Adds a RECURRENCE-ID component as a modified exception of ev. */
 static int map_override(struct event *ev, icalcomponent *c, const char **error_r)
 {
@@ -1060,6 +1076,8 @@ int pim_vevent_parse(pool *p, const char *text, size_t len, size_t max_input, si
 			if (map_event(ev, c, &why) < 0 || event_span(ev, &why) < 0)
 				events[count].error = pool_printf(p, "line %zu: %s", comp_lines[i],
 								  why);
+			if (is_override && events[count].error == NULL)
+				orphan_occurrence(ev, c, &events[count]);
 			count++;
 		}
 	}

@@ -60,6 +60,11 @@ struct pim_vevent {
 	/* A RECURRENCE-ID component whose series is not in the file, made a single event: an
 	 * importer must not let it replace a stored series of the same UID. */
 	bool orphan_override;
+	/* For an orphan override: the occurrence it replaces (its RECURRENCE-ID, UTC), and
+	 * whether it cancels it (STATUS:CANCELLED), so that an importer can make it an
+	 * exception of the stored series. */
+	int64_t recurrence_id_utc;
+	bool cancelled;
 };
 
 /* Parses an iCalendar file (its VEVENTs; other components are ignored). -1 with *error_r
