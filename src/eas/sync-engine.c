@@ -235,7 +235,8 @@ static void own_write_note(struct coll_run *run, int64_t item_id, int64_t modseq
 /* The class's conversion of a client command (old: the stored item of a Change, or the
  * series of a 16.x InstanceId command); delete_instance: a Delete of one occurrence. */
 static int convert(struct coll_run *run, const struct sync_client_cmd *cmd,
-		   const struct store_item *old, bool delete_instance, struct store_item *out)
+		   const struct store_item *old, bool delete_instance, bool stale,
+		   struct store_item *out)
 {
 	struct sync_env *env = run->env;
 	const struct pim_class_ops *ops = run->res->ops;
@@ -248,6 +249,7 @@ static int convert(struct coll_run *run, const struct sync_client_cmd *cmd,
 			.version = env->version,
 			.instance_id = cmd->instance_id,
 			.delete_instance = delete_instance,
+			.stale = stale,
 		};
 		if (env->req != NULL && env->req->user != NULL) {
 			/* Q-CAL-3: the account owner organizes what the device calls its own. */
@@ -280,7 +282,7 @@ static enum store_result add_dedupe(struct coll_run *run, const struct sync_clie
 		return STORE_OK;
 	if (r != STORE_OK)
 		return r;
-	if (convert(run, cmd, existing, false, in) < 0)
+	if (convert(run, cmd, existing, false, false, in) < 0)
 		return STORE_INVALID;
 	*found_r = true;
 	return STORE_OK;
@@ -335,7 +337,7 @@ static enum store_result run_add(struct coll_run *run, const struct sync_client_
 			 run->folder.server_id);
 		return STORE_OK;
 	}
-	if (convert(run, cmd, NULL, false, &in) < 0) {
+	if (convert(run, cmd, NULL, false, false, &in) < 0) {
 		log_info("Sync Add %s in %s refused: %s", cmd->client_id, run->folder.server_id,
 			 run->error);
 		return STORE_OK;
@@ -449,7 +451,7 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 			  SYNC_STATUS_CONFLICT);
 		return STORE_OK;
 	}
-	if (convert(run, cmd, &old, delete_instance, &in) < 0) {
+	if (convert(run, cmd, &old, delete_instance, held > 0 && held < old.modseq, &in) < 0) {
 		log_info("Sync Change %s refused: %s", cmd->server_id, run->error);
 		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_CONVERSION_ERROR);

@@ -1106,6 +1106,63 @@ static int instance_change(pool *p, const struct wbxml_node *appdata,
 
 /* An Add or Change; server_zone: the IANA zone the server (an import) gives the item's
  * Timezone, NULL for clients. */
+/* The UTC instant of an exception's ExceptionStartTime; false when it has none. */
+static bool exception_original(pool *p, const struct wbxml_node *ex, int64_t *t_r)
+{
+	const struct wbxml_node *n = wbxml_child(ex, WBXML_Calendar_ExceptionStartTime);
+	const struct cal_zone utc = { .has_blob = false };
+	const char *error;
+
+	return n != NULL && date_to_utc(p, n, &utc, t_r, &error) == 0;
+}
+
+/* A <= 14.1 device's Change with its Exceptions list, made on a version of the series it
+ * had not seen: the exceptions another device made since are not in its list, and the list
+ * would delete them (issue 6: a series edited on one device and an occurrence on another
+ * both survive). The stored exceptions of occurrences the list does not name are kept,
+ * unless the device moved the series (StartTime, EndTime or Recurrence differ), which
+ * drops its exceptions as in 16.x (MS-ASCAL 2.2.2.22). */
+static int keep_unseen_exceptions(pool *p, struct wbxml_node *root, const struct store_item *old,
+				  const char **error_r)
+{
+	static const uint16_t timing[] = { WBXML_Calendar_StartTime, WBXML_Calendar_EndTime,
+					   WBXML_Calendar_Recurrence };
+	struct wbxml_node *old_root;
+
+	if (pim_item_decode(p, old, &old_root, error_r) < 0)
+		return -1;
+	struct wbxml_node *old_exs = wbxml_child(old_root, WBXML_Calendar_Exceptions);
+	if (old_exs == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(timing) / sizeof(timing[0]); i++) {
+		if (!pim_node_equal(wbxml_child(root, timing[i]), wbxml_child(old_root, timing[i])))
+			return 0;
+	}
+	struct wbxml_node *exs = wbxml_child(root, WBXML_Calendar_Exceptions);
+	if (exs == NULL) {
+		exs = pim_node_new(p, WBXML_Calendar_Exceptions, NULL);
+		node_insert_sorted(root, exs);
+	}
+	struct wbxml_node *o = old_exs->children;
+	while (o != NULL) {
+		struct wbxml_node *next = o->next;
+		int64_t t, u;
+		bool named = false;
+		if (exception_original(p, o, &t)) {
+			wbxml_foreach_child(exs, e)
+				named = named || (exception_original(p, e, &u) && u == t);
+			if (!named) {
+				/* Moved over from the decoded old tree, which is not used again. */
+				node_remove(old_exs, o);
+				o->next = NULL;
+				pim_node_append(exs, o);
+			}
+		}
+		o = next;
+	}
+	return 0;
+}
+
 static int calendar_convert(pool *p, const struct wbxml_node *appdata,
 			    const struct pim_in_options *in, const struct store_item *old,
 			    const struct pim_supported *supported, const char *server_zone,
@@ -1154,6 +1211,10 @@ static int calendar_convert(pool *p, const struct wbxml_node *appdata,
 		if (in->version >= 160 && is_all_day(root, false))
 			dates_local(p, root, appdata);
 	}
+	if (in->stale && old != NULL && appdata != NULL &&
+	    wbxml_child(appdata, WBXML_Calendar_Exceptions) != NULL &&
+	    keep_unseen_exceptions(p, root, old, error_r) < 0)
+		return -1;
 	/* The stored IANA zone stays only with the blob it was stored with. */
 	struct wbxml_node *zn = wbxml_child(root, CAL_TAG_ZONE);
 	if (zn != NULL) {

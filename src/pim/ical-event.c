@@ -863,20 +863,6 @@ static const struct wbxml_node *group_child(const struct wbxml_node *parent, siz
 	return n;
 }
 
-/* Whether two trees hold the same tags, values and children. */
-static bool node_equal(const struct wbxml_node *a, const struct wbxml_node *b)
-{
-	if (a->tag != b->tag || a->value_len != b->value_len ||
-	    (a->value_len > 0 && memcmp(a->value, b->value, a->value_len) != 0))
-		return false;
-	const struct wbxml_node *x = a->children, *y = b->children;
-	for (; x != NULL && y != NULL; x = x->next, y = y->next) {
-		if (!node_equal(x, y))
-			return false;
-	}
-	return x == NULL && y == NULL;
-}
-
 static void node_unlink(struct wbxml_node *parent, const struct wbxml_node *child)
 {
 	struct wbxml_node *prev = NULL;
@@ -973,7 +959,7 @@ static int map_override(struct event *ev, icalcomponent *c, const char **error_r
 	for (size_t g = 0; g < INHERITED_GROUPS; g++) {
 		const struct wbxml_node *mine = group_child(e, g);
 		const struct wbxml_node *series = group_child(ev->ad, g);
-		if (mine != NULL && series != NULL && node_equal(mine, series))
+		if (mine != NULL && series != NULL && pim_node_equal(mine, series))
 			node_unlink(e, mine);
 	}
 	if (ev->exceptions == NULL) {

@@ -40,6 +40,21 @@ struct wbxml_node *pim_node_new(pool *p, uint16_t tag, const char *value)
 	return node;
 }
 
+bool pim_node_equal(const struct wbxml_node *a, const struct wbxml_node *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->tag != b->tag || a->value_len != b->value_len ||
+	    (a->value_len > 0 && memcmp(a->value, b->value, a->value_len) != 0))
+		return false;
+	const struct wbxml_node *x = a->children, *y = b->children;
+	for (; x != NULL && y != NULL; x = x->next, y = y->next) {
+		if (!pim_node_equal(x, y))
+			return false;
+	}
+	return x == NULL && y == NULL;
+}
+
 void pim_node_append(struct wbxml_node *parent, struct wbxml_node *child)
 {
 	child->parent = parent;

@@ -72,6 +72,8 @@ const struct wbxml_node *pim_props_find(const struct pim_props *props, uint16_t 
 /* A new element node (value NULL: no text) from the pool, and appending a child to it. */
 struct wbxml_node *pim_node_new(pool *p, uint16_t tag, const char *value);
 void pim_node_append(struct wbxml_node *parent, struct wbxml_node *child);
+/* Whether two trees hold the same tags, values and children (both NULL: equal). */
+bool pim_node_equal(const struct wbxml_node *a, const struct wbxml_node *b);
 /* Writes node with its subtree, leaving out elements that version_bit lacks (0: none). */
 void pim_write_node(struct wbxml_writer *w, const struct wbxml_node *node, unsigned version_bit);
 

@@ -70,6 +70,9 @@ struct pim_in_options {
 	 * ServerId, a Compact DateTime), or NULL for the whole item. */
 	const char *instance_id;
 	bool delete_instance;        /* with instance_id: a Delete of that occurrence */
+	/* A Change made on a version of old the device had not seen (another writer's came
+	 * after it): what the device cannot know of is kept (calendar: the exceptions). */
+	bool stale;
 };
 
 struct pim_class_ops {

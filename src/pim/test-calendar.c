@@ -407,6 +407,41 @@ END_TEST
 
 /* 14.1 device A keeps a series; 16.1 device B changes and deletes occurrences with
  * InstanceId; A edits the series without Exceptions: everything survives. */
+/* A 14.1 device's series Change with its Exceptions list, made on a version it had not seen
+ * (stale): the exceptions another device made since are kept beside its own; a device that
+ * had seen them and leaves them out removes them. */
+START_TEST(stale_exception_list)
+{
+	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
+	size_t n;
+	const struct tp *all = series_14(&n);
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR, tp_appdata(pl, all, n), 141,
+					  NULL, NULL);
+	const struct tp change[] = {
+		SERIES_14(amsterdam()),
+		C(Location, "Room 9"),
+		{ WBXML_Calendar_Exceptions, NULL, 0 },
+		{ WBXML_Calendar_Exception, NULL, 1 },
+		C2(ExceptionStartTime, "20260413T070000Z"), C2(Subject, "A's own"),
+	};
+	size_t cn = sizeof(change) / sizeof(change[0]);
+	const char *error = NULL;
+
+	for (int stale = 0; stale < 2; stale++) {
+		struct pim_in_options in = { .version = 141, .stale = stale == 1 };
+		struct store_item out_item;
+		ck_assert_msg(ops->from_eas_opt(pl, tp_appdata(pl, change, cn), &in, &item, NULL,
+						&out_item, &error) == 0, "%s", error);
+		struct wbxml_node *out = tp_out_version(pl, STORE_CLASS_CALENDAR, &out_item, 141);
+		ck_assert_str_eq(tp_get(out, WBXML_Calendar_Location), "Room 9");
+		const char *flat = tp_flatten(pl, wbxml_child(out, WBXML_Calendar_Exceptions));
+		ck_assert_ptr_nonnull(strstr(flat, "Subject=A's own"));
+		ck_assert((strstr(flat, "ExceptionStartTime=20260309T080000Z") != NULL) == stale);
+		ck_assert((strstr(flat, "Subject=Moved sync") != NULL) == stale);
+	}
+}
+END_TEST
+
 START_TEST(exceptions_combined)
 {
 	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
@@ -987,6 +1022,7 @@ int main(void)
 	tcase_add_test(tc, all_day_utc_plus_13);
 	tcase_add_test(tc, all_day_16_without_zone);
 	tcase_add_test(tc, exceptions_combined);
+	tcase_add_test(tc, stale_exception_list);
 	tcase_add_test(tc, series_metadata);
 	tcase_add_test(tc, client_uid_nul);
 	tcase_add_test(tc, organizer_owner);
