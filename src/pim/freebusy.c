@@ -115,7 +115,9 @@ static int fb_item(pool *p, const struct store_item *item, int64_t from, int64_t
 	}
 	struct pim_recur_series series = {
 		.recur = &info.recur,
-		.zone = info.zone,
+		/* A blob no IANA zone matches expands by its own rules, not in UTC. */
+		.zone = info.has_blob ? NULL : info.zone,
+		.blob = info.has_blob ? &info.blob : NULL,
 		.start_utc = info.start_utc,
 		.duration_s = info.end_utc - info.start_utc,
 		.all_day = info.all_day,

@@ -135,33 +135,51 @@ static bool node_uint(const struct wbxml_node *parent, uint16_t tag, uint64_t ma
 static _Thread_local struct {
 	char b64[ZONE_CACHE_KEY];
 	const char *zone;
+	bool has_blob;
+	struct pim_tz_blob blob;
 } zone_cache[ZONE_CACHE_SIZE];
 static _Thread_local unsigned zone_cache_next;
 
-/* The IANA zone of a stored Timezone (base64 blob); "UTC" when it matches none. */
-static const char *blob_zone(pool *p, const char *b64)
+/* The IANA zone of a stored Timezone (base64 blob); "UTC" when it matches none, and then
+ * the decoded blob in *blob_r with *has_blob_r set (its own rules expand the series). */
+static const char *blob_zone(const char *b64, struct pim_tz_blob *blob_r, bool *has_blob_r)
 {
 	buf raw = BUF_INIT;
 	struct pim_tz_blob blob;
 	const char *error, *zone = NULL;
 	size_t len = b64 != NULL ? strlen(b64) : 0;
+	bool decoded = false;
 
+	*has_blob_r = false;
 	if (b64 == NULL)
 		return "UTC";
 	for (size_t i = 0; len < ZONE_CACHE_KEY && i < ZONE_CACHE_SIZE; i++) {
-		if (zone_cache[i].zone != NULL && strcmp(zone_cache[i].b64, b64) == 0)
+		if (zone_cache[i].zone != NULL && strcmp(zone_cache[i].b64, b64) == 0) {
+			*has_blob_r = zone_cache[i].has_blob;
+			*blob_r = zone_cache[i].blob;
 			return zone_cache[i].zone;
+		}
 	}
 	if (base64_decode(&raw, b64, len, &error) == 0 &&
-	    pim_tz_blob_decode(raw.data, raw.len, &blob, &error) == 0)
+	    pim_tz_blob_decode(raw.data, raw.len, &blob, &error) == 0) {
+		decoded = true;
 		zone = pim_tz_from_blob(&blob);
+	}
 	buf_free(&raw);
-	(void)p;
-	zone = zone != NULL && iana_name(zone) != NULL ? iana_name(zone) : "UTC";
+	zone = zone != NULL && iana_name(zone) != NULL ? iana_name(zone) : NULL;
+	if (zone == NULL && decoded) {
+		*has_blob_r = true;
+		*blob_r = blob;
+	}
+	if (zone == NULL)
+		zone = "UTC";
 	if (len < ZONE_CACHE_KEY) {
 		unsigned slot = zone_cache_next++ % ZONE_CACHE_SIZE;
 		memcpy(zone_cache[slot].b64, b64, len + 1);
 		zone_cache[slot].zone = zone;
+		zone_cache[slot].has_blob = *has_blob_r;
+		if (*has_blob_r)
+			zone_cache[slot].blob = *blob_r;
 	}
 	return zone;
 }
@@ -195,6 +213,10 @@ static void recur_read(const struct wbxml_node *rec, struct pim_recur *r)
 		r->calendar_type = (uint8_t)v;
 	if (node_uint(rec, WBXML_Calendar_IsLeapMonth, 1, &v))
 		r->is_leap_month = v == 1;
+	/* MS-ASCAL 2.2.2.25: no Interval (or 0, as phones send) means 1, as calendar.c reads
+	 * it; without this a series stored without Interval had no free/busy. */
+	if (r->interval == 0)
+		r->interval = 1;
 }
 
 int pim_event_read(pool *p, const struct wbxml_node *ad, struct pim_event_info *info,
@@ -214,7 +236,9 @@ int pim_event_read(pool *p, const struct wbxml_node *ad, struct pim_event_info *
 	/* The zone an import stored with the blob (Amsterdam, not the blob's Berlin). */
 	const char *stored = pim_calendar_stored_zone(ad);
 	info->zone = stored != NULL && iana_name(stored) != NULL ?
-		     iana_name(stored) : blob_zone(p, wbxml_child_str(ad, WBXML_Calendar_Timezone));
+		     iana_name(stored) :
+		     blob_zone(wbxml_child_str(ad, WBXML_Calendar_Timezone), &info->blob,
+			       &info->has_blob);
 	info->all_day = node_uint(ad, WBXML_Calendar_AllDayEvent, 1, &v) && v == 1;
 	info->busy_status = node_uint(ad, WBXML_Calendar_BusyStatus, 4, &v) ? (unsigned)v : 2;
 	const struct wbxml_node *rec = wbxml_child(ad, WBXML_Calendar_Recurrence);

@@ -46,6 +46,7 @@
 #include "lib/buf.h"
 #include "lib/pool.h"
 #include "pim/recur.h"
+#include "pim/tz.h"
 #include "store/store-folder.h"
 #include "wbxml/wbxml.h"
 
@@ -99,6 +100,8 @@ void pim_vevent_write_end(struct pim_vevent_writer *wr, buf *out);
 /* An appointment's timing, read from its ApplicationData. */
 struct pim_event_info {
 	const char *zone;            /* IANA zone of the Timezone blob; "UTC" when none matches */
+	bool has_blob;               /* none matches: the blob, whose own rules expand it */
+	struct pim_tz_blob blob;
 	bool all_day;
 	int64_t start_utc, end_utc;
 	unsigned busy_status;        /* 0 free .. 4 working elsewhere; 2 when absent */

@@ -9,11 +9,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/base64.h"
 #include "lib/pool.h"
 #include "pim/freebusy.h"
 #include "pim/ical-event.h"
 #include "store/store.h"
 #include "store/store-folder.h"
+#include "pim/test-pim.h"
+#include "pim/tz.h"
 
 #define HASH "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$fakehashfortests"
 #define CAL_BEGIN "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
@@ -156,6 +159,53 @@ START_TEST(overlaps_and_precedence)
 }
 END_TEST
 
+/* A series whose TimeZone blob no IANA zone matches (UTC+1:30 with EU daylight-saving
+ * dates) is expanded by the blob's own rules, not in UTC: 09:00 local is 07:30 UTC before
+ * 29 March 2026 and 06:30 after. */
+START_TEST(unmapped_blob_series)
+{
+	struct pim_tz_blob b;
+	unsigned char raw[PIM_TZ_BLOB_SIZE];
+	buf b64 = BUF_INIT;
+	const char *error = NULL;
+
+	memset(&b, 0, sizeof(b));
+	b.bias = -90;
+	b.standard_name[0] = 'C';
+	b.standard_date.month = 10;
+	b.standard_date.day = 5;
+	b.standard_date.hour = 3;
+	b.daylight_date.month = 3;
+	b.daylight_date.day = 5;
+	b.daylight_date.hour = 2;
+	b.daylight_bias = -60;
+	ck_assert_ptr_null(pim_tz_from_blob(&b)); /* the premise */
+	pim_tz_blob_encode(&b, raw);
+	base64_encode(&b64, raw, sizeof(raw));
+	const struct tp v[] = {
+		{ WBXML_Calendar_Timezone, pool_strdup(pl, buf_cstr(&b64)), 0 },
+		{ WBXML_Calendar_StartTime, "20260323T073000Z", 0 },
+		{ WBXML_Calendar_EndTime, "20260323T083000Z", 0 },
+		{ WBXML_Calendar_BusyStatus, "2", 0 },
+		{ WBXML_Calendar_Recurrence, NULL, 0 }, { WBXML_Calendar_Type, "1", 1 },
+		{ WBXML_Calendar_DayOfWeek, "2", 1 }, { WBXML_Calendar_Occurrences, "3", 1 },
+	};
+	buf_free(&b64);
+	struct store_item item = tp_store(pl, STORE_CLASS_CALENDAR,
+					  tp_appdata(pl, v, sizeof(v) / sizeof(v[0])), 141, NULL,
+					  NULL), added;
+	struct store_folder folder;
+	ck_assert_int_eq(store_folder_get_default(store, pl, mike, STORE_FOLDER_CALENDAR, &folder,
+						  &error), STORE_OK);
+	ck_assert_msg(store_item_add(store, pl, mike, folder.server_id, &item, 0, &added,
+				     &error) == STORE_OK, "%s", error);
+	ck_assert_str_eq(spans(mike, "20260323T000000Z", "20260410T000000Z"),
+			 "20260323T073000Z-20260323T083000Z:2\n"
+			 "20260330T063000Z-20260330T073000Z:2\n"
+			 "20260406T063000Z-20260406T073000Z:2\n");
+}
+END_TEST
+
 /* A cancelled meeting (MeetingStatus 5, 7, 13, 15: MS-ASCAL 2.2.2.28) takes no time; other
  * meeting states do. */
 START_TEST(cancelled_meetings)
@@ -241,6 +291,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, overlaps_and_precedence);
 	tcase_add_test(tc, cancelled_meetings);
+	tcase_add_test(tc, unmapped_blob_series);
 	tcase_add_test(tc, recurring_dst_and_exceptions);
 	tcase_add_test(tc, calendar_folders_only);
 	suite_add_tcase(s, tc);
