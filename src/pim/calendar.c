@@ -372,23 +372,6 @@ static void node_set_str(struct wbxml_node *n, const char *value)
 	n->children = n->last_child = NULL;
 }
 
-static void node_remove(struct wbxml_node *parent, struct wbxml_node *child)
-{
-	struct wbxml_node *prev = NULL;
-
-	for (struct wbxml_node *c = parent->children; c != NULL; prev = c, c = c->next) {
-		if (c != child)
-			continue;
-		if (prev == NULL)
-			parent->children = c->next;
-		else
-			prev->next = c->next;
-		if (parent->last_child == c)
-			parent->last_child = prev;
-		return;
-	}
-}
-
 /* Inserts child among the top-level properties keeping them sorted by tag. */
 static void node_insert_sorted(struct wbxml_node *parent, struct wbxml_node *child)
 {
@@ -662,9 +645,9 @@ static void exception_body_normalise(pool *p, struct wbxml_node *ex)
 	struct wbxml_node *bt;
 
 	while ((bt = wbxml_child(ex, WBXML_Calendar_BodyTruncated)) != NULL)
-		node_remove(ex, bt);
+		pim_node_remove(ex, bt);
 	if (cb != NULL) {
-		node_remove(ex, cb);
+		pim_node_remove(ex, cb);
 		if (ab == NULL && cb->children == NULL) {
 			struct wbxml_node *body = body_from_text(p, wbxml_node_str(cb));
 			if (body != NULL)
@@ -681,7 +664,7 @@ static void exception_body_normalise(pool *p, struct wbxml_node *ex)
 		}
 		if (wbxml_child_str(ab, WBXML_AirSyncBase_Data) == NULL ||
 		    *wbxml_child_str(ab, WBXML_AirSyncBase_Data) == '\0')
-			node_remove(ex, ab);
+			pim_node_remove(ex, ab);
 	}
 }
 
@@ -864,7 +847,7 @@ static int cal_finish(struct cal_ctx *ctx, struct store_item *out, const char **
 						o, WBXML_Calendar_ExceptionStartTime);
 					if (os != NULL &&
 					    strcmp(os, compact_utc(p, orig)) == 0) {
-						node_remove(exs, o);
+						pim_node_remove(exs, o);
 						break;
 					}
 				}
@@ -875,7 +858,7 @@ static int cal_finish(struct cal_ctx *ctx, struct store_item *out, const char **
 			c = next;
 		}
 		if (exs->children == NULL)
-			node_remove(root, exs);
+			pim_node_remove(root, exs);
 	}
 	if (ctx->has_recur) {
 		int64_t last;
@@ -1092,7 +1075,7 @@ static int instance_change(pool *p, const struct wbxml_node *appdata,
 			}
 			struct wbxml_node *prev = wbxml_child(ex, c->tag);
 			if (prev != NULL)
-				node_remove(ex, prev);
+				pim_node_remove(ex, prev);
 			bool empty = cc->children == NULL &&
 				     (cc->value_kind == WBXML_VALUE_NONE || cc->value_len == 0);
 			if (!empty)
@@ -1153,7 +1136,7 @@ static int keep_unseen_exceptions(pool *p, struct wbxml_node *root, const struct
 				named = named || (exception_original(p, e, &u) && u == t);
 			if (!named) {
 				/* Moved over from the decoded old tree, which is not used again. */
-				node_remove(old_exs, o);
+				pim_node_remove(old_exs, o);
 				o->next = NULL;
 				pim_node_append(exs, o);
 			}
@@ -1204,9 +1187,9 @@ static int calendar_convert(pool *p, const struct wbxml_node *appdata,
 		struct wbxml_node *al = wbxml_child(root, WBXML_AirSyncBase_Location);
 		if (cl != NULL && al != NULL) {
 			if (wbxml_child(appdata, WBXML_Calendar_Location) != NULL)
-				node_remove(root, al);
+				pim_node_remove(root, al);
 			else
-				node_remove(root, cl);
+				pim_node_remove(root, cl);
 		}
 		if (in->version >= 160 && is_all_day(root, false))
 			dates_local(p, root, appdata);
@@ -1225,13 +1208,13 @@ static int calendar_convert(pool *p, const struct wbxml_node *appdata,
 			    blob_raw(wbxml_child_str(root, WBXML_Calendar_Timezone), b) &&
 			    memcmp(a, b, sizeof(a)) == 0;
 		if (!same)
-			node_remove(root, zn);
+			pim_node_remove(root, zn);
 	}
 	if (server_zone != NULL && *server_zone != '\0' &&
 	    pim_tz_zone_get(server_zone) != NULL &&
 	    wbxml_child(root, WBXML_Calendar_Timezone) != NULL) {
 		if (zn != NULL)
-			node_remove(root, zn);
+			pim_node_remove(root, zn);
 		child_set(p, root, CAL_TAG_ZONE, server_zone, true);
 	}
 	/* MS-ASCAL 2.2.2.46: a 16.x client never sends UID; the server makes one for a new

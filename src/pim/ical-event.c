@@ -887,23 +887,6 @@ static const struct wbxml_node *group_child(const struct wbxml_node *parent, siz
 	return n;
 }
 
-static void node_unlink(struct wbxml_node *parent, const struct wbxml_node *child)
-{
-	struct wbxml_node *prev = NULL;
-
-	for (struct wbxml_node *c = parent->children; c != NULL; prev = c, c = c->next) {
-		if (c != child)
-			continue;
-		if (prev == NULL)
-			parent->children = c->next;
-		else
-			prev->next = c->next;
-		if (parent->last_child == c)
-			parent->last_child = prev;
-		return;
-	}
-}
-
 /* The occurrence an override without its series replaces, and whether it cancels it. */
 static void orphan_occurrence(struct event *ev, icalcomponent *c, struct pim_vevent *out)
 {
@@ -984,7 +967,7 @@ static int map_override(struct event *ev, icalcomponent *c, const char **error_r
 		const struct wbxml_node *mine = group_child(e, g);
 		const struct wbxml_node *series = group_child(ev->ad, g);
 		if (mine != NULL && series != NULL && pim_node_equal(mine, series))
-			node_unlink(e, mine);
+			pim_node_remove(e, mine);
 	}
 	if (ev->exceptions == NULL) {
 		ev->exceptions = pim_node_new(p, WBXML_Calendar_Exceptions, NULL);

@@ -40,6 +40,23 @@ struct wbxml_node *pim_node_new(pool *p, uint16_t tag, const char *value)
 	return node;
 }
 
+void pim_node_remove(struct wbxml_node *parent, const struct wbxml_node *child)
+{
+	struct wbxml_node *prev = NULL;
+
+	for (struct wbxml_node *c = parent->children; c != NULL; prev = c, c = c->next) {
+		if (c != child)
+			continue;
+		if (prev == NULL)
+			parent->children = c->next;
+		else
+			prev->next = c->next;
+		if (parent->last_child == c)
+			parent->last_child = prev;
+		return;
+	}
+}
+
 bool pim_node_equal(const struct wbxml_node *a, const struct wbxml_node *b)
 {
 	if (a == NULL || b == NULL)

@@ -32,28 +32,7 @@ static void teardown(void)
  * daylight saving its rules (last Sunday of March 02:00 / October 03:00, EU style). */
 static const char *blob_b64(int32_t bias, bool eu_dst, const char *std_name)
 {
-	struct pim_tz_blob b;
-	unsigned char raw[PIM_TZ_BLOB_SIZE];
-	buf out = BUF_INIT;
-
-	memset(&b, 0, sizeof(b));
-	b.bias = bias;
-	for (size_t i = 0; std_name[i] != '\0' && i < 31; i++)
-		b.standard_name[i] = (uint16_t)std_name[i];
-	if (eu_dst) {
-		b.standard_date.month = 10;
-		b.standard_date.day = 5;
-		b.standard_date.hour = 3;
-		b.daylight_date.month = 3;
-		b.daylight_date.day = 5;
-		b.daylight_date.hour = 2;
-		b.daylight_bias = -60;
-	}
-	pim_tz_blob_encode(&b, raw);
-	base64_encode(&out, raw, sizeof(raw));
-	const char *s = pool_strdup(pl, buf_cstr(&out));
-	buf_free(&out);
-	return s;
+	return tp_tz_blob(pl, bias, eu_dst, std_name);
 }
 
 static const char *amsterdam(void)

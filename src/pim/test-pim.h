@@ -5,7 +5,9 @@
 #define EASD_TEST_PIM_H
 
 #include "pim/pim-private.h"
+#include "pim/tz.h"
 
+#include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/pool.h"
 
@@ -209,6 +211,34 @@ static inline const char *tp_get(const struct wbxml_node *node, uint16_t tag)
 {
 	const struct wbxml_node *c = wbxml_child(node, tag);
 	return c == NULL ? NULL : wbxml_node_str(c);
+}
+
+/* A TimeZone blob (base64): bias in minutes west of UTC, the standard name, and with eu_dst
+ * the EU rules (last Sunday of March 02:00 to the last Sunday of October 03:00, 60 min). */
+static inline const char *tp_tz_blob(pool *p, int32_t bias, bool eu_dst, const char *std_name)
+{
+	struct pim_tz_blob b;
+	unsigned char raw[PIM_TZ_BLOB_SIZE];
+	buf out = BUF_INIT;
+
+	memset(&b, 0, sizeof(b));
+	b.bias = bias;
+	for (size_t i = 0; std_name[i] != '\0' && i < 31; i++)
+		b.standard_name[i] = (uint16_t)std_name[i];
+	if (eu_dst) {
+		b.standard_date.month = 10;
+		b.standard_date.day = 5;
+		b.standard_date.hour = 3;
+		b.daylight_date.month = 3;
+		b.daylight_date.day = 5;
+		b.daylight_date.hour = 2;
+		b.daylight_bias = -60;
+	}
+	pim_tz_blob_encode(&b, raw);
+	base64_encode(&out, raw, sizeof(raw));
+	const char *s = pool_strdup(p, buf_cstr(&out));
+	buf_free(&out);
+	return s;
 }
 
 #endif

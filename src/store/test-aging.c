@@ -23,23 +23,6 @@ struct fixture {
 	struct store_folder cal;
 };
 
-static int64_t device_row(struct fixture *f, const char *device_id)
-{
-	struct store_device *devs;
-	size_t n;
-	const char *error = NULL;
-
-	ck_assert_int_eq(store_device_touch(f->store, f->user, device_id, "Phone", "UA/1", 1000,
-					    &error), STORE_OK);
-	ck_assert_int_eq(store_device_list(f->store, f->p, f->user, &devs, &n, &error), STORE_OK);
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(devs[i].device_id, device_id) == 0)
-			return devs[i].id;
-	}
-	ck_abort_msg("device %s not found", device_id);
-	return 0;
-}
-
 static void fixture_open(struct fixture *f, const char *name)
 {
 	const char *error = NULL;
@@ -47,8 +30,8 @@ static void fixture_open(struct fixture *f, const char *name)
 	memset(f, 0, sizeof(*f));
 	f->p = pool_new(0);
 	f->store = open_with_user(name, &f->user);
-	f->dev_a = device_row(f, "DEVA");
-	f->dev_b = device_row(f, "DEVB");
+	f->dev_a = device_row(f->store, f->p, f->user, "DEVA");
+	f->dev_b = device_row(f->store, f->p, f->user, "DEVB");
 	ck_assert_int_eq(store_folder_get_default(f->store, f->p, f->user, STORE_FOLDER_CALENDAR,
 						  &f->cal, &error), STORE_OK);
 }

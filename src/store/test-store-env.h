@@ -114,4 +114,23 @@ static inline int run_suite(Suite *s)
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* The row id of device_id of user, registered (store_device_touch) first. */
+static inline int64_t device_row(struct store *store, pool *p, int64_t user,
+				 const char *device_id)
+{
+	struct store_device *devs;
+	size_t n;
+	const char *error = NULL;
+
+	ck_assert_int_eq(store_device_touch(store, user, device_id, "Phone", "UA/1", 1000,
+					    &error), STORE_OK);
+	ck_assert_int_eq(store_device_list(store, p, user, &devs, &n, &error), STORE_OK);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(devs[i].device_id, device_id) == 0)
+			return devs[i].id;
+	}
+	ck_abort_msg("device %s not found", device_id);
+	return 0;
+}
+
 #endif
