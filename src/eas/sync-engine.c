@@ -425,14 +425,19 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	    STORE_OK)
 		return r;
 	bool applied = false;
+	/* What the device's view holds, before the rules below raise held: whether its
+	 * Change was made on a version it had not seen (stale) is decided on it, so that a
+	 * retried request merges as the first attempt did. */
+	int64_t view_held = held;
 	const struct own_write *mine_here = own_write_find(run, old.id);
 	if (mine_here != NULL && mine_here->modseq == old.modseq) {
 		/* Written by an earlier command of this request: the device knows it. */
 		held = old.modseq;
-	} else if (!delete_instance) {
-		/* The retry rule (Q-SYNC-1): this Change repeated with the key of a lost answer
-		 * finds what the first attempt wrote. The device holds that write: no conflict
-		 * with it, only with a later writer's. */
+	} else {
+		/* The retry rule (Q-SYNC-1): this Change (or 16.x occurrence Change/Delete)
+		 * repeated with the key of a lost answer finds what the first attempt's last
+		 * command on the item wrote. The device holds that write: no conflict with it,
+		 * only with a later writer's. */
 		int64_t mine_id, mine;
 		r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
 				       STORE_SYNC_CMD_CHANGE, cmd->server_id, &mine_id, &mine,
@@ -451,7 +456,8 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 			  SYNC_STATUS_CONFLICT);
 		return STORE_OK;
 	}
-	if (convert(run, cmd, &old, delete_instance, held > 0 && held < old.modseq, &in) < 0) {
+	bool stale = view_held > 0 && view_held < old.modseq;
+	if (convert(run, cmd, &old, delete_instance, stale, &in) < 0) {
 		log_info("Sync Change %s refused: %s", cmd->server_id, run->error);
 		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_CONVERSION_ERROR);
@@ -460,10 +466,14 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if (applied && in.data_len == old.data_len &&
 	    (old.data_len == 0 || memcmp(in.data, old.data, old.data_len) == 0)) {
 		/* The repeated Change is already in the store as the first attempt wrote it:
-		 * nothing to write again, the same answer. */
+		 * nothing to write again, the same answer. A calendar Change that was stale
+		 * goes back to the device as the first attempt's did (the merge has other
+		 * devices' exceptions). */
+		int64_t again = run->cls == STORE_CLASS_CALENDAR && stale ? view_held : old.modseq;
 		run->wrote = true;
-		own_write_note(run, old.id, old.modseq, old.modseq);
-		return store_sync_view_set_pending(env->store, run->state.id, old.id, old.modseq,
+		run->echo = run->echo || again != old.modseq;
+		own_write_note(run, old.id, old.modseq, again);
+		return store_sync_view_set_pending(env->store, run->state.id, old.id, again,
 						   &run->error);
 	}
 	r = store_item_update(env->store, env->pool, env->user_id, cmd->server_id, &in,
@@ -477,8 +487,8 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if (r != STORE_OK)
 		return r;
 	run->wrote = true;
-	if (!delete_instance &&
-	    (r = store_sync_cmd_put(env->store, run->state.id, run->state.synckey,
+	/* Also for an occurrence's Change/Delete: the record is the item's last write. */
+	if ((r = store_sync_cmd_put(env->store, run->state.id, run->state.synckey,
 				    STORE_SYNC_CMD_CHANGE, cmd->server_id, item.id, item.modseq,
 				    &run->error)) != STORE_OK)
 		return r;

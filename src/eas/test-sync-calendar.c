@@ -299,6 +299,115 @@ START_TEST(test_calendar_instances)
 }
 END_TEST
 
+/* Whether the stored series holds the text (WBXML strings are inline). */
+static bool stored_has(struct ts *t, const char *sid, const char *text)
+{
+	struct store_item it;
+	const char *error = NULL;
+
+	ck_assert_int_eq(store_item_get(t->store, t->p, t->user.id, sid, true, &it, &error),
+			 STORE_OK);
+	return memmem(it.data, it.data_len, text, strlen(text)) != NULL;
+}
+
+/* A stale 14.1 series Change with its Exceptions list (Conflict 0) keeps B's exception
+ * beside A's own; its answer lost, the same request again merges the same way and sends
+ * the merged series back to A again (found by review). */
+START_TEST(test_calendar_stale_retry)
+{
+	struct ts t;
+	ts_open(&t, 141);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka, *kb;
+
+	first_sync_c(&t, &t.a, cal.server_id, -1, 0, &ka);
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, series);
+	const char *sid = pool_strdup(t.p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	ka = ts_key(&t, c);
+	first_sync(&t, &t.b, cal.server_id, -1, &kb);
+	const struct ev b_change[] = {
+		E(UID, "SERIES-1"), E(Subject, "Standup"), E(StartTime, "20231106T080000Z"),
+		E(EndTime, "20231106T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE,
+		OPEN(Exceptions), OPEN(Exception), E(ExceptionStartTime, "20231113T080000Z"),
+		E(Subject, "B moved"), CLOSE, CLOSE, END };
+	command(&t, &t.b, kb, cal.server_id, WBXML_AirSync_Change, NULL, sid, NULL, b_change);
+	ck_assert(stored_has(&t, sid, "B moved"));
+
+	const struct ev a_change[] = {
+		E(UID, "SERIES-1"), E(Subject, "Standup"), E(StartTime, "20231106T080000Z"),
+		E(EndTime, "20231106T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE, E(Location, "Room 9"),
+		OPEN(Exceptions), OPEN(Exception), E(ExceptionStartTime, "20231120T080000Z"),
+		E(Subject, "A own"), CLOSE, CLOSE, END };
+	for (int attempt = 0; attempt < 2; attempt++) {
+		c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Change, NULL, sid, NULL,
+			    a_change);
+		ck_assert_msg(stored_has(&t, sid, "B moved"), "attempt %d lost B's exception",
+			      attempt);
+		ck_assert(stored_has(&t, sid, "A own"));
+		ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Change),
+				  0);
+		ck_assert_msg(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change) == 1,
+			      "attempt %d: the merged series does not go back to A", attempt);
+	}
+	ts_close(&t);
+}
+END_TEST
+
+/* A 16.1 request with a series Change and an occurrence Delete of the same item: both OK,
+ * and again OK when the answer was lost and the request is repeated (found by review: the
+ * retry answered both with Status 7). */
+static struct wbxml_node *change_and_delete(struct ts *t, const struct ts_device *dev,
+					    const char *key, const char *id, const char *sid,
+					    const struct ev *e, const char *instance)
+{
+	struct ts_req r;
+	ts_sync_begin(&r);
+	ts_collection(&r, key, id);
+	wbxml_start(&r.w, WBXML_AirSync_Commands);
+	wbxml_start(&r.w, WBXML_AirSync_Change);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, sid);
+	ev_write(&r.w, e);
+	wbxml_end(&r.w);
+	wbxml_start(&r.w, WBXML_AirSync_Delete);
+	wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, sid);
+	wbxml_elem_str(&r.w, WBXML_AirSyncBase_InstanceId, instance);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	ts_sync_end(&r);
+	return ts_coll(ts_send(t, eas_cmd_sync, dev, &r), id);
+}
+
+START_TEST(test_calendar_two_commands_retry)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka;
+
+	first_sync(&t, &t.a, cal.server_id, -1, &ka);
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, series);
+	const char *sid = pool_strdup(t.p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	ka = ts_key(&t, c);
+	const struct ev rename[] = { E(Subject, "Daily standup"), END };
+	for (int attempt = 0; attempt < 2; attempt++) {
+		c = change_and_delete(&t, &t.a, ka, cal.server_id, sid, rename,
+				      "20231120T080000Z");
+		ck_assert_msg(ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Change) == 0 &&
+			      ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete) == 0,
+			      "attempt %d: a command of the device refused", attempt);
+		ck_assert(stored_has(&t, sid, "Daily standup"));
+	}
+	ts_close(&t);
+}
+END_TEST
+
 /* FilterType 4 (two weeks back) at 2023-11-14: an event of 2020 stays out, a series that
  * started in 2019 and still recurs is sent, so is last week's event. */
 START_TEST(test_calendar_filter_window)
@@ -355,6 +464,8 @@ int main(void)
 	tcase_add_test(tc, test_calendar_refused);
 	tcase_add_test(tc, test_calendar_instances);
 	tcase_add_test(tc, test_calendar_filter_window);
+	tcase_add_test(tc, test_calendar_stale_retry);
+	tcase_add_test(tc, test_calendar_two_commands_retry);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
