@@ -45,25 +45,7 @@ struct entry {
 	unsigned dropped;
 	const struct pim_vevent *event;   /* calendar: the parsed event (uid, filter span) */
 	const char *uid;                  /* the vCard's, VTODO's or VEVENT's UID, or NULL */
-	bool attach;                      /* an override of a stored series: its exception */
 };
-
-/* The series with the orphan override of e as its exception (or its cancelled
- * occurrence deleted): the per-occurrence change of a 16.x device, in the <= 14.1 reading
- * of times (UTC instants, also for all-day series). */
-static int attach_override(pool *p, const struct entry *e, const struct store_item *series,
-			   struct store_item *out, const char **error_r)
-{
-	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
-	struct pim_in_options in = {
-		.version = 141,
-		.instance_id = pim_eas_time_format(p, e->event->recurrence_id_utc),
-		.delete_instance = e->event->cancelled,
-	};
-
-	return ops->from_eas_opt(p, e->event->cancelled ? NULL : e->appdata, &in, series, NULL,
-				 out, error_r);
-}
 
 /* The user of LOGIN and the target folder (--folder or the default one of the kind);
  * -1 after printing the error. */
@@ -160,7 +142,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ cards[i].line, cards[i].appdata,
 							  cards[i].error, cards[i].dropped, NULL,
-							  cards[i].uid, false };
+							  cards[i].uid };
 		}
 	} else if (kind->cls == STORE_CLASS_CALENDAR) {
 		struct pim_vevent *events;
@@ -173,7 +155,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ events[i].line, events[i].appdata,
 							  events[i].error, events[i].dropped,
-							  &events[i], events[i].uid, false };
+							  &events[i], events[i].uid };
 		}
 	} else {
 		struct pim_vtodo *todos;
@@ -186,7 +168,7 @@ static int parse_entries(struct easctl *ctl, const struct pim_kind *kind, const 
 		for (size_t i = 0; i < count; i++) {
 			(*entries_r)[i] = (struct entry){ todos[i].line, todos[i].appdata,
 							  todos[i].error, todos[i].dropped, NULL,
-							  todos[i].uid, false };
+							  todos[i].uid };
 		}
 	}
 	*count_r = count;
@@ -241,6 +223,41 @@ static enum store_result find_by_uid(struct store *store, pool *p, const struct 
 	return ret;
 }
 
+/* An override whose series is not in the file (an iTIP update of one occurrence): with a
+ * stored recurring series of its UID it becomes that series' exception (checked here,
+ * written in the transaction); else it is a single event, unless another event of the file
+ * has its UID (a second one would replace the first). Sets entries[i].error for a bad
+ * entry; -1 after printing a store error. */
+static int check_orphan(struct easctl *ctl, struct store *store, const struct store_user *user,
+			const struct store_folder *folder, struct entry *entries, size_t i)
+{
+	struct entry *e = &entries[i];
+	struct store_item known, merged;
+	const char *error;
+	enum store_result r = find_by_uid(store, ctl->pool, user, folder, e->uid, &known, &error);
+
+	if (r != STORE_OK && r != STORE_NOT_FOUND) {
+		easctl_error("%s; nothing imported", error);
+		return -1;
+	}
+	if (r == STORE_OK && pim_vevent_can_attach(ctl->pool, &known)) {
+		if (pim_vevent_attach(ctl->pool, e->event, &known, &merged, &error) < 0)
+			e->error = pool_printf(ctl->pool, "line %zu: RECURRENCE-ID of '%s': %s",
+					       e->line, e->uid, error);
+		return 0;
+	}
+	for (size_t j = 0; j < i; j++) {
+		if (entries[j].uid != NULL && strcmp(entries[j].uid, e->uid) == 0) {
+			e->error = pool_printf(ctl->pool, "line %zu: a RECURRENCE-ID of '%s' whose "
+					       "series is neither stored nor in the file, which has "
+					       "another event of that UID (line %zu)", e->line,
+					       e->uid, entries[j].line);
+			break;
+		}
+	}
+	return 0;
+}
+
 static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 		      const struct pim_kind *kind)
 {
@@ -275,20 +292,9 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 		     pim_vevent_encode(ctl->pool, e->event, &items[i], &error) :
 		     pim_item_encode_new(ctl->pool, kind->cls, e->appdata, &items[i], &error)) < 0)
 			e->error = pool_printf(ctl->pool, "line %zu: %s", e->line, error);
-		struct store_item known, merged;
 		if (e->error == NULL && e->event != NULL && e->event->orphan_override &&
-		    e->uid != NULL &&
-		    find_by_uid(store, ctl->pool, &user, &folder, e->uid, &known, &error) ==
-			    STORE_OK) {
-			/* An override of a stored series (an iTIP update of one occurrence)
-			 * becomes its exception; as a single event it would replace the series.
-			 * Checked here against the series; written against the series as the
-			 * transaction has it (several overrides of one series add up). */
-			if (attach_override(ctl->pool, e, &known, &merged, &error) < 0)
-				e->error = pool_printf(ctl->pool, "line %zu: RECURRENCE-ID of '%s': "
-						       "%s", e->line, e->uid, error);
-			e->attach = true;
-		}
+		    e->uid != NULL && check_orphan(ctl, store, &user, &folder, entries, i) < 0)
+			return EASCTL_EXIT_FAIL;
 		if (e->error != NULL) {
 			if (bad++ < MAX_ERRORS_SHOWN)
 				easctl_error("%s: %s%s", src, e->error,
@@ -324,9 +330,12 @@ static int pim_import(struct easctl *ctl, const struct easctl_args *args,
 			sret = find_by_uid(store, page, &user, &folder, entries[i].uid, &old,
 					   &error);
 		}
-		if (sret == STORE_OK && entries[i].attach) {
+		if (sret == STORE_OK && entries[i].event != NULL &&
+		    entries[i].event->orphan_override && pim_vevent_can_attach(page, &old)) {
+			/* Decided on the series as the transaction has it: several overrides of
+			 * one series in a file add up. */
 			struct store_item merged;
-			if (attach_override(page, &entries[i], &old, &merged, &error) < 0) {
+			if (pim_vevent_attach(page, entries[i].event, &old, &merged, &error) < 0) {
 				store_rollback(store);
 				pool_free(&page);
 				easctl_error("%s: line %zu: %s; nothing imported", src,

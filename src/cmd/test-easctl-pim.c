@@ -231,6 +231,60 @@ START_TEST(calendar_orphan_override)
 }
 END_TEST
 
+/* Orphan overrides, edge cases (found by review): one with no stored series imported twice
+ * is the same single event (unchanged); two of one UID with neither series stored nor in
+ * the file are refused (the second would replace the first); a date-valued one for an
+ * all-day series of another zone (Honolulu, the file has none: UTC) lands on its date. */
+START_TEST(calendar_orphan_edges)
+{
+	static const char lone[] =
+		"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		"BEGIN:VEVENT\nUID:lone@x\nDTSTAMP:20260101T000000Z\n"
+		"RECURRENCE-ID:20261109T090000Z\nDTSTART:20261109T100000Z\n"
+		"DTEND:20261109T110000Z\nSUMMARY:Lone\nEND:VEVENT\n%sEND:VCALENDAR\n";
+	char text[2048];
+	snprintf(text, sizeof(text), lone, "");
+	write_file("l.ics", text);
+	ck_assert_int_eq(run("calendar import mike@ox.io l.ics >out 2>/dev/null"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 1, updated 0, unchanged 0"));
+	ck_assert_int_eq(run("calendar import mike@ox.io l.ics >out 2>/dev/null"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 0, updated 0, unchanged 1"));
+
+	snprintf(text, sizeof(text), lone,
+		 "BEGIN:VEVENT\nUID:two@x\nDTSTAMP:20260101T000000Z\n"
+		 "RECURRENCE-ID:20261109T090000Z\nDTSTART:20261109T100000Z\n"
+		 "DTEND:20261109T110000Z\nSUMMARY:Two a\nEND:VEVENT\n"
+		 "BEGIN:VEVENT\nUID:two@x\nDTSTAMP:20260101T000000Z\n"
+		 "RECURRENCE-ID:20261116T090000Z\nDTSTART:20261116T100000Z\n"
+		 "DTEND:20261116T110000Z\nSUMMARY:Two b\nEND:VEVENT\n");
+	write_file("t.ics", text);
+	ck_assert_int_eq(run("calendar import mike@ox.io t.ics >out 2>err"), 1);
+	ck_assert_ptr_nonnull(strstr(read_file("err"), "neither stored nor in the file"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CALENDAR), 1);
+
+	write_file("h.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "X-WR-TIMEZONE:Pacific/Honolulu\n"
+		   "BEGIN:VEVENT\nUID:day@x\nDTSTAMP:20260101T000000Z\n"
+		   "DTSTART;VALUE=DATE:20261102\nDTEND;VALUE=DATE:20261103\n"
+		   "RRULE:FREQ=DAILY;COUNT=14\nSUMMARY:Daily\nEND:VEVENT\nEND:VCALENDAR\n");
+	ck_assert_int_eq(run("calendar import mike@ox.io h.ics >/dev/null 2>&1"), 0);
+	write_file("h2.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "BEGIN:VEVENT\nUID:day@x\nDTSTAMP:20260101T000000Z\n"
+		   "RECURRENCE-ID;VALUE=DATE:20261109\nDTSTART;VALUE=DATE:20261109\n"
+		   "DTEND;VALUE=DATE:20261110\nSUMMARY:Changed the 9th\nEND:VEVENT\n"
+		   "END:VCALENDAR\n");
+	ck_assert_int_eq(run("calendar import mike@ox.io h2.ics >out 2>err"), 0);
+	ck_assert_ptr_nonnull(strstr(read_file("out"), "added 0, updated 1, unchanged 0"));
+	ck_assert_int_eq(run("calendar export mike@ox.io e.ics 2>/dev/null"), 0);
+	char *e = read_file("e.ics");
+	char *ov = strstr(e, "SUMMARY:Changed the 9th");
+	ck_assert_ptr_nonnull(ov);
+	ck_assert_ptr_nonnull(strstr(e, "RECURRENCE-ID;VALUE=DATE:20261109\r\n"));
+	ck_assert_ptr_nonnull(strstr(e, "DTSTART;VALUE=DATE:20261109\r\n"));
+	ck_assert_ptr_null(strstr(e, "RECURRENCE-ID;VALUE=DATE:20261108"));
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	if (find_easctl(argc, argv, "test-easctl-pim") != 0)
@@ -245,6 +299,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, tasks_roundtrip);
 	tcase_add_test(tc, calendar_reimport_by_uid);
 	tcase_add_test(tc, calendar_orphan_override);
+	tcase_add_test(tc, calendar_orphan_edges);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -901,6 +901,87 @@ static void orphan_occurrence(struct event *ev, icalcomponent *c, struct pim_vev
 	}
 	out->recurrence_id_utc = ical_to_utc(orig, ev->izone);
 	out->cancelled = st != NULL && icalproperty_get_status(st) == ICAL_STATUS_CANCELLED;
+	/* A date (or a time without zone) was read in the file's zone; it means the series'
+	 * zone, which only the importer knows (pim_vevent_attach). */
+	out->recurrence_id_floating = orig.is_date ||
+		(orig.zone == NULL && !icaltime_is_utc(orig) &&
+		 icalproperty_get_first_parameter(rid, ICAL_TZID_PARAMETER) == NULL);
+	out->times_floating = ev->zone == ev->default_zone;
+	out->file_zone = ev->default_zone;
+}
+
+/* t, a wall-clock time read in zone from, as the same wall-clock time in zone to. */
+static int64_t rezone(int64_t t, const char *from, const char *to)
+{
+	int y, mo, d, h, mi, sec;
+	int64_t out;
+
+	if (pim_tz_utc_to_local(from, t, &y, &mo, &d, &h, &mi, &sec) < 0 ||
+	    pim_tz_local_to_utc(to, y, mo, d, h, mi, sec, &out) < 0)
+		return t;
+	return out;
+}
+
+/* The zone of a stored appointment: the imported IANA zone, else its blob's, else UTC. */
+static const char *series_zone(const struct wbxml_node *ad)
+{
+	struct pim_tz_blob blob;
+	bool has_blob;
+	const char *stored = pim_calendar_stored_zone(ad);
+
+	if (stored != NULL && iana_name(stored) != NULL)
+		return iana_name(stored);
+	return blob_zone(wbxml_child_str(ad, WBXML_Calendar_Timezone), &blob, &has_blob);
+}
+
+bool pim_vevent_can_attach(pool *p, const struct store_item *series)
+{
+	struct wbxml_node *root;
+	const char *error;
+
+	return pim_item_decode(p, series, &root, &error) == 0 &&
+	       wbxml_child(root, WBXML_Calendar_Recurrence) != NULL;
+}
+
+int pim_vevent_attach(pool *p, const struct pim_vevent *ev, const struct store_item *series,
+		      struct store_item *out_r, const char **error_r)
+{
+	const struct pim_class_ops *ops = pim_class(STORE_CLASS_CALENDAR);
+	struct wbxml_node *root;
+	int64_t rid = ev->recurrence_id_utc;
+
+	if (pim_item_decode(p, series, &root, error_r) < 0)
+		return -1;
+	if (wbxml_child(root, WBXML_Calendar_Recurrence) == NULL) {
+		*error_r = "the appointment of that UID does not recur";
+		return -1;
+	}
+	const char *zone = series_zone(root);
+	const char *file_zone = ev->file_zone != NULL ? ev->file_zone : "UTC";
+	bool shift = strcmp(zone, file_zone) != 0;
+	if (shift && ev->recurrence_id_floating)
+		rid = rezone(rid, file_zone, zone);
+	struct pim_in_options in = {
+		.version = 141, /* times are UTC instants, also those of all-day series */
+		.instance_id = pim_eas_time_format(p, rid),
+		.delete_instance = ev->cancelled,
+	};
+	const struct wbxml_node *appdata = ev->cancelled ? NULL : ev->appdata;
+	if (appdata != NULL && shift && ev->times_floating) {
+		/* Dates and floating times of the override: the series' zone's. */
+		struct wbxml_node *copy = pim_node_copy(p, appdata);
+		wbxml_foreach_child(copy, c) {
+			int64_t t;
+			if ((c->tag == WBXML_Calendar_StartTime || c->tag == WBXML_Calendar_EndTime) &&
+			    pim_eas_time_to_utc(wbxml_node_str(c), &t) == 0) {
+				const char *v = pim_eas_time_format(p, rezone(t, file_zone, zone));
+				c->value = (const unsigned char *)v;
+				c->value_len = strlen(v);
+			}
+		}
+		appdata = copy;
+	}
+	return ops->from_eas_opt(p, appdata, &in, series, NULL, out_r, error_r);
 }
 
 /* Adds a RECURRENCE-ID component as a modified exception of ev. */

@@ -66,7 +66,19 @@ struct pim_vevent {
 	 * exception of the stored series. */
 	int64_t recurrence_id_utc;
 	bool cancelled;
+	bool recurrence_id_floating;  /* a date or zoneless time, read in file_zone */
+	bool times_floating;          /* its DTSTART/DTEND too */
+	const char *file_zone;        /* the file's zone (X-WR-TIMEZONE or UTC) */
 };
+
+/* The stored series with the orphan override ev (orphan_override set) as its exception, or
+ * its occurrence deleted (cancelled), as a 16.x device's change of one occurrence; dates and
+ * zoneless times of the override are the series' zone's. -1 with *error_r when series does
+ * not recur or the RECURRENCE-ID names none of its occurrences. */
+int pim_vevent_attach(pool *p, const struct pim_vevent *ev, const struct store_item *series,
+		      struct store_item *out_r, const char **error_r);
+/* Whether series (a stored appointment) recurs: an orphan override can be its exception. */
+bool pim_vevent_can_attach(pool *p, const struct store_item *series);
 
 /* Parses an iCalendar file (its VEVENTs; other components are ignored). -1 with *error_r
  * when the file as a whole is unusable (over max_input bytes or max_events VEVENTs, a NUL

@@ -40,6 +40,18 @@ struct wbxml_node *pim_node_new(pool *p, uint16_t tag, const char *value)
 	return node;
 }
 
+struct wbxml_node *pim_node_copy(pool *p, const struct wbxml_node *n)
+{
+	struct wbxml_node *c = pool_new_type(p, struct wbxml_node);
+
+	*c = *n;
+	c->parent = c->next = NULL;
+	c->children = c->last_child = NULL;
+	wbxml_foreach_child(n, k)
+		pim_node_append(c, pim_node_copy(p, k));
+	return c;
+}
+
 void pim_node_remove(struct wbxml_node *parent, const struct wbxml_node *child)
 {
 	struct wbxml_node *prev = NULL;

@@ -72,6 +72,8 @@ const struct wbxml_node *pim_props_find(const struct pim_props *props, uint16_t 
 /* A new element node (value NULL: no text) from the pool, and appending a child to it. */
 struct wbxml_node *pim_node_new(pool *p, uint16_t tag, const char *value);
 void pim_node_append(struct wbxml_node *parent, struct wbxml_node *child);
+/* A copy of the tree n (its values shared: they are never written). */
+struct wbxml_node *pim_node_copy(pool *p, const struct wbxml_node *n);
 /* Unlinks child from parent's children (nothing when it is not one of them). */
 void pim_node_remove(struct wbxml_node *parent, const struct wbxml_node *child);
 /* Whether two trees hold the same tags, values and children (both NULL: equal). */
