@@ -643,33 +643,10 @@ END_TEST
  * check, e.g. written by an older easd. */
 static struct store_item raw_stored(const struct tp *props, size_t count)
 {
-	struct wbxml_writer w;
 	buf b = BUF_INIT;
-	const char *error;
-	int depth = 0;
 	struct store_item item;
 
-	wbxml_writer_init(&w, &b, 0);
-	wbxml_start(&w, WBXML_AirSync_ApplicationData);
-	for (size_t i = 0; i < count; i++) {
-		while (depth > props[i].depth) {
-			wbxml_end(&w);
-			depth--;
-		}
-		wbxml_start(&w, props[i].tag);
-		if (props[i].value != NULL) {
-			wbxml_str(&w, props[i].value);
-			wbxml_end(&w);
-		} else if (i + 1 < count && props[i + 1].depth > props[i].depth) {
-			depth++;
-		} else {
-			wbxml_end(&w);
-		}
-	}
-	while (depth-- > 0)
-		wbxml_end(&w);
-	wbxml_end(&w);
-	ck_assert_int_eq(wbxml_writer_finish(&w, &error), 0);
+	tp_encode(props, count, &b);
 	memset(&item, 0, sizeof(item));
 	item.data = pool_memdup(pl, b.data, b.len);
 	item.data_len = b.len;

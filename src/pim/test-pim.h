@@ -35,15 +35,14 @@ static inline struct wbxml_node *tp_decode(pool *p, const buf *b)
 	return root;
 }
 
-/* ApplicationData holding the properties, as a client of no particular version sends it. */
-static inline struct wbxml_node *tp_appdata(pool *p, const struct tp *props, size_t count)
+/* The WBXML of ApplicationData holding the properties, into b. */
+static inline void tp_encode(const struct tp *props, size_t count, buf *b)
 {
 	struct wbxml_writer w;
-	buf b = BUF_INIT;
 	const char *error;
 	int depth = 0;
 
-	wbxml_writer_init(&w, &b, 0);
+	wbxml_writer_init(&w, b, 0);
 	wbxml_start(&w, WBXML_AirSync_ApplicationData);
 	for (size_t i = 0; i < count; i++) {
 		while (depth > props[i].depth) {
@@ -64,6 +63,14 @@ static inline struct wbxml_node *tp_appdata(pool *p, const struct tp *props, siz
 		wbxml_end(&w);
 	wbxml_end(&w);
 	ck_assert_int_eq(wbxml_writer_finish(&w, &error), 0);
+}
+
+/* ApplicationData holding the properties, as a client of no particular version sends it. */
+static inline struct wbxml_node *tp_appdata(pool *p, const struct tp *props, size_t count)
+{
+	buf b = BUF_INIT;
+
+	tp_encode(props, count, &b);
 	struct wbxml_node *root = tp_decode(p, &b);
 	buf_free(&b);
 	return root;
