@@ -23,9 +23,6 @@
 #include <time.h>
 
 #define BENCH_NAME "bench-calendar"
-#define BENCH_PHONE_FIELDS \
-	char calendar[32];          /* the Calendar folder's ServerId */ \
-	char sync_key[64];
 #include "bench-common.h"
 
 #include "pim/freebusy.h"
@@ -33,116 +30,6 @@
 
 #define USER "cal@bench.test"
 #define MAX_RUNS 50
-#define WALK_MAX_REQUESTS 100000
-#define WALK_MAX_SECONDS 600
-
-/* FolderSync from 0: the phone's Calendar folder. */
-static void phone_folder_sync(struct phone *ph)
-{
-	struct wbxml_node *root;
-	buf body = BUF_INIT;
-
-	write_folder_sync(&body, "0");
-	long http = phone_post(ph, "FolderSync", &body, &root, NULL);
-	buf_free(&body);
-	if (http != 200 || status_of(root) != 1)
-		die("FolderSync of %s: HTTP %ld", ph->device, http);
-	struct wbxml_node *changes = wbxml_child(root, WBXML_FolderHierarchy_Changes);
-	ph->calendar[0] = '\0';
-	if (changes != NULL) {
-		wbxml_foreach_child(changes, c) {
-			const char *type = wbxml_child_str(c, WBXML_FolderHierarchy_Type);
-			const char *sid = wbxml_child_str(c, WBXML_FolderHierarchy_ServerId);
-			if (c->tag == WBXML_FolderHierarchy_Add && type != NULL && sid != NULL &&
-			    strcmp(type, "8") == 0)
-				snprintf(ph->calendar, sizeof(ph->calendar), "%s", sid);
-		}
-	}
-	if (ph->calendar[0] == '\0')
-		die("FolderSync of %s: no Calendar folder", ph->device);
-}
-
-static void write_sync(buf *out, const char *key, const char *coll, unsigned window)
-{
-	struct wbxml_writer w;
-
-	buf_truncate(out, 0);
-	wbxml_writer_init(&w, out, 141);
-	wbxml_start(&w, WBXML_AirSync_Sync);
-	wbxml_start(&w, WBXML_AirSync_Collections);
-	wbxml_start(&w, WBXML_AirSync_Collection);
-	wbxml_elem_str(&w, WBXML_AirSync_SyncKey, key);
-	wbxml_elem_str(&w, WBXML_AirSync_CollectionId, coll);
-	if (strcmp(key, "0") != 0)
-		wbxml_elem_empty(&w, WBXML_AirSync_GetChanges);
-	wbxml_elem_uint(&w, WBXML_AirSync_WindowSize, window);
-	wbxml_start(&w, WBXML_AirSync_Options);
-	wbxml_elem_uint(&w, WBXML_AirSync_FilterType, 5);
-	wbxml_start(&w, WBXML_AirSyncBase_BodyPreference);
-	wbxml_elem_uint(&w, WBXML_AirSyncBase_Type, 1);
-	wbxml_elem_uint(&w, WBXML_AirSyncBase_TruncationSize, 32768);
-	wbxml_end(&w);
-	wbxml_end(&w);
-	wbxml_end(&w);
-	wbxml_end(&w);
-	wbxml_end(&w);
-	finish(&w);
-}
-
-struct walk {
-	unsigned requests;
-	unsigned adds;
-	double client_seconds;      /* sum of the per-request times seen by the client */
-};
-
-/* One Sync of the phone's calendar: new key, MoreAvailable, Adds counted. */
-static bool phone_sync_once(struct phone *ph, unsigned window, struct walk *walk)
-{
-	struct wbxml_node *root;
-	double secs;
-	buf body = BUF_INIT;
-
-	write_sync(&body, ph->sync_key, ph->calendar, window);
-	long http = phone_post(ph, "Sync", &body, &root, &secs);
-	buf_free(&body);
-	walk->requests++;
-	walk->client_seconds += secs;
-	if (http != 200)
-		die("Sync of %s: HTTP %ld", ph->device, http);
-	if (root == NULL)
-		return false;
-	struct wbxml_node *coll = wbxml_child(root, WBXML_AirSync_Collections);
-	coll = coll != NULL ? wbxml_child(coll, WBXML_AirSync_Collection) : NULL;
-	const char *key = coll != NULL ? wbxml_child_str(coll, WBXML_AirSync_SyncKey) : NULL;
-	if (coll == NULL || status_of(coll) != 1 || key == NULL)
-		die("Sync of %s: Status %d", ph->device,
-		    coll != NULL ? status_of(coll) : status_of(root));
-	snprintf(ph->sync_key, sizeof(ph->sync_key), "%s", key);
-	struct wbxml_node *commands = wbxml_child(coll, WBXML_AirSync_Commands);
-	if (commands != NULL) {
-		wbxml_foreach_child(commands, c)
-			walk->adds += c->tag == WBXML_AirSync_Add;
-	}
-	return wbxml_child(coll, WBXML_AirSync_MoreAvailable) != NULL;
-}
-
-/* The whole initial Sync: SyncKey 0, then windows until MoreAvailable ends. */
-static void phone_walk(struct phone *ph, unsigned window, struct walk *walk)
-{
-	double deadline = now_seconds() + WALK_MAX_SECONDS;
-
-	memset(walk, 0, sizeof(*walk));
-	snprintf(ph->sync_key, sizeof(ph->sync_key), "0");
-	phone_sync_once(ph, window, walk);
-	while (phone_sync_once(ph, window, walk)) {
-		if (walk->requests > WALK_MAX_REQUESTS || now_seconds() > deadline)
-			die("the walk of %s did not end (%u requests)", ph->device, walk->requests);
-		if (walk->requests % 64 == 0) {
-			pool_free(&ph->pool);
-			ph->pool = pool_new(1 << 16);
-		}
-	}
-}
 
 /* ---- the calendar ---- */
 
@@ -298,7 +185,8 @@ int main(int argc, char **argv)
 		snprintf(device, sizeof(device), "calbench%u", r);
 		phone_init(&ph, USER, device);
 		phone_provision(&ph);
-		phone_folder_sync(&ph);
+		phone_folder_sync_type(&ph, "8");
+		ph.filter_type = 5;
 		hwm0[r] = (double)easd_status_kib("VmHWM:");
 		if (!easd_reset_hwm())
 			die("cannot reset easd's VmHWM (/proc/%d/clear_refs)", (int)easd_pid);

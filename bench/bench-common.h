@@ -428,6 +428,10 @@ struct phone {
 	CURL *curl;
 	buf resp;
 	pool *pool;
+	char folder_key[32];        /* the hierarchy key of its FolderSync */
+	char collection[32];        /* the ServerId of the folder it syncs */
+	char sync_key[64];
+	int filter_type;            /* FilterType of its Syncs; 0: none sent */
 	BENCH_PHONE_FIELDS
 };
 
@@ -595,6 +599,127 @@ static inline void write_folder_sync(buf *out, const char *key)
 	wbxml_elem_str(&w, WBXML_FolderHierarchy_SyncKey, key);
 	wbxml_end(&w);
 	finish(&w);
+}
+
+/* FolderSync from 0: the hierarchy key, and the folder of type (8 calendar, 9 contacts) as
+ * the collection the phone syncs. */
+static inline void phone_folder_sync_type(struct phone *ph, const char *type_wanted)
+{
+	struct wbxml_node *root;
+	buf body = BUF_INIT;
+
+	write_folder_sync(&body, "0");
+	long http = phone_post(ph, "FolderSync", &body, &root, NULL);
+	buf_free(&body);
+	const char *key = root != NULL ? wbxml_child_str(root, WBXML_FolderHierarchy_SyncKey) : NULL;
+	if (http != 200 || status_of(root) != 1 || key == NULL)
+		die("FolderSync of %s: HTTP %ld", ph->device, http);
+	snprintf(ph->folder_key, sizeof(ph->folder_key), "%s", key);
+	struct wbxml_node *changes = wbxml_child(root, WBXML_FolderHierarchy_Changes);
+	ph->collection[0] = '\0';
+	if (changes != NULL) {
+		wbxml_foreach_child(changes, c) {
+			const char *type = wbxml_child_str(c, WBXML_FolderHierarchy_Type);
+			const char *sid = wbxml_child_str(c, WBXML_FolderHierarchy_ServerId);
+			if (c->tag == WBXML_FolderHierarchy_Add && type != NULL && sid != NULL &&
+			    strcmp(type, type_wanted) == 0)
+				snprintf(ph->collection, sizeof(ph->collection), "%s", sid);
+		}
+	}
+	if (ph->collection[0] == '\0')
+		die("FolderSync of %s: no folder of type %s", ph->device, type_wanted);
+}
+
+/* A Sync of one collection (14.1): GetChanges after the first, WindowSize, FilterType when
+ * filter_type > 0, plain-text bodies of at most 32 KiB. */
+static inline void write_sync(buf *out, const char *key, const char *coll, unsigned window,
+			      int filter_type)
+{
+	struct wbxml_writer w;
+
+	buf_truncate(out, 0);
+	wbxml_writer_init(&w, out, 141);
+	wbxml_start(&w, WBXML_AirSync_Sync);
+	wbxml_start(&w, WBXML_AirSync_Collections);
+	wbxml_start(&w, WBXML_AirSync_Collection);
+	wbxml_elem_str(&w, WBXML_AirSync_SyncKey, key);
+	wbxml_elem_str(&w, WBXML_AirSync_CollectionId, coll);
+	if (strcmp(key, "0") != 0)
+		wbxml_elem_empty(&w, WBXML_AirSync_GetChanges);
+	wbxml_elem_uint(&w, WBXML_AirSync_WindowSize, window);
+	wbxml_start(&w, WBXML_AirSync_Options);
+	if (filter_type > 0)
+		wbxml_elem_uint(&w, WBXML_AirSync_FilterType, (uint64_t)filter_type);
+	wbxml_start(&w, WBXML_AirSyncBase_BodyPreference);
+	wbxml_elem_uint(&w, WBXML_AirSyncBase_Type, 1);
+	wbxml_elem_uint(&w, WBXML_AirSyncBase_TruncationSize, 32768);
+	wbxml_end(&w);
+	wbxml_end(&w);
+	wbxml_end(&w);
+	wbxml_end(&w);
+	wbxml_end(&w);
+	finish(&w);
+}
+
+struct walk {
+	unsigned requests;
+	unsigned adds;
+	double client_seconds;      /* sum of the per-request times seen by the client */
+};
+
+/* A walk that takes more requests than this is a failure (a server that pages forever);
+ * a whole walk is given at most WALK_MAX_SECONDS. */
+#define WALK_MAX_REQUESTS 100000
+#define WALK_MAX_SECONDS 600
+
+/* One Sync of the phone's collection: new key, MoreAvailable, Adds counted. */
+static inline bool phone_sync_once(struct phone *ph, unsigned window, struct walk *walk)
+{
+	struct wbxml_node *root;
+	double secs;
+	buf body = BUF_INIT;
+
+	write_sync(&body, ph->sync_key, ph->collection, window, ph->filter_type);
+	long http = phone_post(ph, "Sync", &body, &root, &secs);
+	buf_free(&body);
+	walk->requests++;
+	walk->client_seconds += secs;
+	if (http != 200)
+		die("Sync of %s: HTTP %ld", ph->device, http);
+	if (root == NULL)
+		return false;  /* 12.1+: nothing changed */
+	struct wbxml_node *coll = wbxml_child(root, WBXML_AirSync_Collections);
+	coll = coll != NULL ? wbxml_child(coll, WBXML_AirSync_Collection) : NULL;
+	const char *key = coll != NULL ? wbxml_child_str(coll, WBXML_AirSync_SyncKey) : NULL;
+	if (coll == NULL || status_of(coll) != 1 || key == NULL)
+		die("Sync of %s: Status %d", ph->device,
+		    coll != NULL ? status_of(coll) : status_of(root));
+	snprintf(ph->sync_key, sizeof(ph->sync_key), "%s", key);
+	struct wbxml_node *commands = wbxml_child(coll, WBXML_AirSync_Commands);
+	if (commands != NULL) {
+		wbxml_foreach_child(commands, c)
+			walk->adds += c->tag == WBXML_AirSync_Add;
+	}
+	return wbxml_child(coll, WBXML_AirSync_MoreAvailable) != NULL;
+}
+
+/* The whole initial Sync: SyncKey 0, then windows until MoreAvailable ends. */
+static inline void phone_walk(struct phone *ph, unsigned window, struct walk *walk)
+{
+	double deadline = now_seconds() + WALK_MAX_SECONDS;
+
+	memset(walk, 0, sizeof(*walk));
+	snprintf(ph->sync_key, sizeof(ph->sync_key), "0");
+	phone_sync_once(ph, window, walk);
+	while (phone_sync_once(ph, window, walk)) {
+		if (walk->requests > WALK_MAX_REQUESTS || now_seconds() > deadline)
+			die("the walk of %s did not end (%u requests)", ph->device, walk->requests);
+		/* the pool holds the decoded answers: start it again now and then */
+		if (walk->requests % 64 == 0) {
+			pool_free(&ph->pool);
+			ph->pool = pool_new(1 << 16);
+		}
+	}
 }
 
 #endif

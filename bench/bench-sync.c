@@ -26,9 +26,6 @@
 
 #define BENCH_NAME "bench-sync"
 #define BENCH_PHONE_FIELDS \
-	char contacts[32];          /* the Contacts folder's ServerId */ \
-	char folder_key[32]; \
-	char sync_key[64]; \
 	buf sync_body;              /* the no-change requests */ \
 	buf folder_body; \
 	struct curl_slist *headers; /* of the prepared requests */
@@ -41,11 +38,6 @@
 #define MAX_RUNS 50
 /* A run of (b) stops after this many answers even if its time is not up. */
 #define RUN_MAX_REQUESTS 100000
-/* A walk of (a) that takes more requests than this is a failure (a server that pages
- * forever). */
-#define WALK_MAX_REQUESTS 100000
-/* Safety net for one whole walk of (a), seconds. */
-#define WALK_MAX_SECONDS 600
 
 /* Waits (at most 5 s) until `want` request lines arrived after mark. */
 static void log_wait(size_t mark, size_t want)
@@ -67,112 +59,11 @@ static void phone_done(struct phone *ph)
 	phone_free(ph);
 }
 
-/* FolderSync from 0: the phone's hierarchy key and its Contacts folder. */
+/* FolderSync from 0 for the Contacts folder; the no-change FolderSync prepared. */
 static void phone_folder_sync(struct phone *ph)
 {
-	struct wbxml_node *root;
-
-	write_folder_sync(&ph->folder_body, "0");
-	long http = phone_post(ph, "FolderSync", &ph->folder_body, &root, NULL);
-	const char *key = root != NULL ? wbxml_child_str(root, WBXML_FolderHierarchy_SyncKey) : NULL;
-	if (http != 200 || status_of(root) != 1 || key == NULL)
-		die("FolderSync of %s: HTTP %ld", ph->device, http);
-	snprintf(ph->folder_key, sizeof(ph->folder_key), "%s", key);
-	struct wbxml_node *changes = wbxml_child(root, WBXML_FolderHierarchy_Changes);
-	ph->contacts[0] = '\0';
-	if (changes != NULL) {
-		wbxml_foreach_child(changes, c) {
-			const char *type = wbxml_child_str(c, WBXML_FolderHierarchy_Type);
-			const char *sid = wbxml_child_str(c, WBXML_FolderHierarchy_ServerId);
-			if (c->tag == WBXML_FolderHierarchy_Add && type != NULL && sid != NULL &&
-			    strcmp(type, "9") == 0)
-				snprintf(ph->contacts, sizeof(ph->contacts), "%s", sid);
-		}
-	}
-	if (ph->contacts[0] == '\0')
-		die("FolderSync of %s: no Contacts folder", ph->device);
+	phone_folder_sync_type(ph, "9");
 	write_folder_sync(&ph->folder_body, ph->folder_key);
-}
-
-static void write_sync(buf *out, const char *key, const char *coll, unsigned window)
-{
-	struct wbxml_writer w;
-
-	buf_truncate(out, 0);
-	wbxml_writer_init(&w, out, 141);
-	wbxml_start(&w, WBXML_AirSync_Sync);
-	wbxml_start(&w, WBXML_AirSync_Collections);
-	wbxml_start(&w, WBXML_AirSync_Collection);
-	wbxml_elem_str(&w, WBXML_AirSync_SyncKey, key);
-	wbxml_elem_str(&w, WBXML_AirSync_CollectionId, coll);
-	if (strcmp(key, "0") != 0)
-		wbxml_elem_empty(&w, WBXML_AirSync_GetChanges);
-	wbxml_elem_uint(&w, WBXML_AirSync_WindowSize, window);
-	wbxml_start(&w, WBXML_AirSync_Options);
-	wbxml_start(&w, WBXML_AirSyncBase_BodyPreference);
-	wbxml_elem_uint(&w, WBXML_AirSyncBase_Type, 1);
-	wbxml_elem_uint(&w, WBXML_AirSyncBase_TruncationSize, 32768);
-	wbxml_end(&w);
-	wbxml_end(&w);
-	wbxml_end(&w);
-	wbxml_end(&w);
-	wbxml_end(&w);
-	finish(&w);
-}
-
-struct walk {
-	unsigned requests;
-	unsigned adds;
-	double client_seconds;      /* sum of the per-request times seen by the client */
-};
-
-/* One Sync of the phone's contacts: new key, MoreAvailable, Adds counted. */
-static bool phone_sync_once(struct phone *ph, unsigned window, struct walk *walk)
-{
-	struct wbxml_node *root;
-	double secs;
-	buf body = BUF_INIT;
-
-	write_sync(&body, ph->sync_key, ph->contacts, window);
-	long http = phone_post(ph, "Sync", &body, &root, &secs);
-	buf_free(&body);
-	walk->requests++;
-	walk->client_seconds += secs;
-	if (http != 200)
-		die("Sync of %s: HTTP %ld", ph->device, http);
-	if (root == NULL)
-		return false;  /* 12.1+: nothing changed */
-	struct wbxml_node *coll = wbxml_child(root, WBXML_AirSync_Collections);
-	coll = coll != NULL ? wbxml_child(coll, WBXML_AirSync_Collection) : NULL;
-	const char *key = coll != NULL ? wbxml_child_str(coll, WBXML_AirSync_SyncKey) : NULL;
-	if (coll == NULL || status_of(coll) != 1 || key == NULL)
-		die("Sync of %s: Status %d", ph->device, coll != NULL ? status_of(coll) : status_of(root));
-	snprintf(ph->sync_key, sizeof(ph->sync_key), "%s", key);
-	struct wbxml_node *commands = wbxml_child(coll, WBXML_AirSync_Commands);
-	if (commands != NULL) {
-		wbxml_foreach_child(commands, c)
-			walk->adds += c->tag == WBXML_AirSync_Add;
-	}
-	return wbxml_child(coll, WBXML_AirSync_MoreAvailable) != NULL;
-}
-
-/* The whole initial Sync: SyncKey 0, then windows until MoreAvailable ends. */
-static void phone_walk(struct phone *ph, unsigned window, struct walk *walk)
-{
-	double deadline = now_seconds() + WALK_MAX_SECONDS;
-
-	memset(walk, 0, sizeof(*walk));
-	snprintf(ph->sync_key, sizeof(ph->sync_key), "0");
-	phone_sync_once(ph, window, walk);
-	while (phone_sync_once(ph, window, walk)) {
-		if (walk->requests > WALK_MAX_REQUESTS || now_seconds() > deadline)
-			die("the walk of %s did not end (%u requests)", ph->device, walk->requests);
-		/* the pool holds the decoded answers: start it again now and then */
-		if (walk->requests % 64 == 0) {
-			pool_free(&ph->pool);
-			ph->pool = pool_new(1 << 16);
-		}
-	}
 }
 
 /* ---- (a) initial sync ---- */
@@ -361,7 +252,7 @@ static void phone_ready(struct phone *ph, const char *login, const char *device)
 	/* The last answer's key is pending until the phone shows it: one more Sync confirms it,
 	 * after which nothing changes any more. */
 	phone_sync_once(ph, 100, &walk);
-	write_sync(&ph->sync_body, ph->sync_key, ph->contacts, 100);
+	write_sync(&ph->sync_body, ph->sync_key, ph->collection, 100, 0);
 	ph->headers = phone_headers(ph);
 }
 
