@@ -285,6 +285,92 @@ START_TEST(calendar_orphan_edges)
 }
 END_TEST
 
+static const char ams_series[] =
+	"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nX-WR-TIMEZONE:Europe/Amsterdam\n"
+	"BEGIN:VEVENT\nUID:ams@x\nDTSTAMP:20260101T000000Z\n"
+	"DTSTART;TZID=Europe/Amsterdam:20261102T090000\n"
+	"DTEND;TZID=Europe/Amsterdam:20261102T100000\n"
+	"RRULE:FREQ=WEEKLY;COUNT=10\nSUMMARY:Weekly\nEND:VEVENT\nEND:VCALENDAR\n";
+
+/* (Found by review.) an orphan override in UTC ('Z') times from a file without X-WR-TIMEZONE (the usual
+ * iTIP form): moved to 14:00 Amsterdam (13:00Z). */
+START_TEST(orphan_orphan_utc_times)
+{
+	write_file("s.ics", ams_series);
+	ck_assert_int_eq(run("calendar import mike@ox.io s.ics >/dev/null 2>&1"), 0);
+	write_file("o.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "BEGIN:VEVENT\nUID:ams@x\nDTSTAMP:20260101T000000Z\n"
+		   "RECURRENCE-ID:20261109T080000Z\nDTSTART:20261109T130000Z\n"
+		   "DTEND:20261109T140000Z\nSUMMARY:Moved\nEND:VEVENT\nEND:VCALENDAR\n");
+	ck_assert_int_eq(run("calendar import mike@ox.io o.ics >out 2>err"), 0);
+	ck_assert_int_eq(run("calendar export mike@ox.io e.ics 2>/dev/null"), 0);
+	char *e = read_file("e.ics");
+	char *ov = strstr(e, "SUMMARY:Moved");
+	ck_assert_ptr_nonnull(ov);
+	ck_assert_msg(strstr(e, "DTSTART;TZID=Europe/Amsterdam:20261109T140000") != NULL ||
+		      strstr(e, "DTSTART:20261109T130000Z") != NULL, "bad export DTSTART");
+}
+END_TEST
+
+/* (Found by review.) the override's DTSTART has an explicit TZID equal to its file's X-WR-TIMEZONE
+ * (New York); the series is Amsterdam's. 08:00 New York = 14:00 Amsterdam. */
+START_TEST(orphan_orphan_tzid_same_as_file)
+{
+	write_file("s.ics", ams_series);
+	ck_assert_int_eq(run("calendar import mike@ox.io s.ics >/dev/null 2>&1"), 0);
+	write_file("o.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "X-WR-TIMEZONE:America/New_York\n"
+		   "BEGIN:VEVENT\nUID:ams@x\nDTSTAMP:20260101T000000Z\n"
+		   "RECURRENCE-ID:20261109T080000Z\n"
+		   "DTSTART;TZID=America/New_York:20261109T080000\n"
+		   "DTEND;TZID=America/New_York:20261109T090000\n"
+		   "SUMMARY:Moved\nEND:VEVENT\nEND:VCALENDAR\n");
+	ck_assert_int_eq(run("calendar import mike@ox.io o.ics >out 2>err"), 0);
+	ck_assert_int_eq(run("calendar export mike@ox.io e.ics 2>/dev/null"), 0);
+	char *e = read_file("e.ics");
+	ck_assert_ptr_nonnull(strstr(e, "SUMMARY:Moved"));
+	ck_assert_msg(strstr(e, "DTSTART;TZID=Europe/Amsterdam:20261109T140000") != NULL ||
+		      strstr(e, "DTSTART:20261109T130000Z") != NULL, "bad export DTSTART");
+}
+END_TEST
+
+/* (Found by review.) a cancelled orphan for an occurrence the series already EXDATEs. */
+START_TEST(orphan_orphan_cancel_exdate)
+{
+	write_file("s.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nX-WR-TIMEZONE:Europe/Amsterdam\n"
+		   "BEGIN:VEVENT\nUID:ams@x\nDTSTAMP:20260101T000000Z\n"
+		   "DTSTART;TZID=Europe/Amsterdam:20261102T090000\n"
+		   "DTEND;TZID=Europe/Amsterdam:20261102T100000\n"
+		   "RRULE:FREQ=WEEKLY;COUNT=10\nEXDATE;TZID=Europe/Amsterdam:20261109T090000\n"
+		   "SUMMARY:Weekly\nEND:VEVENT\nEND:VCALENDAR\n");
+	ck_assert_int_eq(run("calendar import mike@ox.io s.ics >/dev/null 2>&1"), 0);
+	write_file("o.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "BEGIN:VEVENT\nUID:ams@x\nDTSTAMP:20260101T000000Z\n"
+		   "RECURRENCE-ID:20261109T080000Z\nDTSTART:20261109T080000Z\n"
+		   "DTEND:20261109T090000Z\nSTATUS:CANCELLED\nSUMMARY:x\nEND:VEVENT\nEND:VCALENDAR\n");
+	int rc = run("calendar import mike@ox.io o.ics >out 2>err");
+	ck_assert_msg(rc == 0, "rc %d: %s", rc, read_file("err"));
+	ck_assert_uint_eq(items_in("mike", STORE_FOLDER_CALENDAR), 1);
+}
+END_TEST
+
+/* (Found by review.) a zoneless RECURRENCE-ID (the series' 09:00) in an override whose DTSTART has a
+ * TZID (New York) from a file without X-WR-TIMEZONE. */
+START_TEST(orphan_orphan_floating_rid_zoned_dtstart)
+{
+	write_file("s.ics", ams_series);
+	ck_assert_int_eq(run("calendar import mike@ox.io s.ics >/dev/null 2>&1"), 0);
+	write_file("o.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+		   "BEGIN:VEVENT\nUID:ams@x\nDTSTAMP:20260101T000000Z\n"
+		   "RECURRENCE-ID:20261109T090000\n"
+		   "DTSTART;TZID=America/New_York:20261109T080000\n"
+		   "DTEND;TZID=America/New_York:20261109T090000\n"
+		   "SUMMARY:MovedNY\nEND:VEVENT\nEND:VCALENDAR\n");
+	int rc = run("calendar import mike@ox.io o.ics >out 2>err");
+	ck_assert_msg(rc == 0, "rc %d: %s", rc, read_file("err"));
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	if (find_easctl(argc, argv, "test-easctl-pim") != 0)
@@ -300,6 +386,10 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, calendar_reimport_by_uid);
 	tcase_add_test(tc, calendar_orphan_override);
 	tcase_add_test(tc, calendar_orphan_edges);
+	tcase_add_test(tc, orphan_orphan_utc_times);
+	tcase_add_test(tc, orphan_orphan_tzid_same_as_file);
+	tcase_add_test(tc, orphan_orphan_cancel_exdate);
+	tcase_add_test(tc, orphan_orphan_floating_rid_zoned_dtstart);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -429,6 +429,7 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	 * Change was made on a version it had not seen (stale) is decided on it, so that a
 	 * retried request merges as the first attempt did. */
 	int64_t view_held = held;
+	int64_t first_holds = -1;
 	const struct own_write *mine_here = own_write_find(run, old.id);
 	if (mine_here != NULL && mine_here->modseq == old.modseq) {
 		/* Written by an earlier command of this request: the device knows it. */
@@ -446,6 +447,14 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 			if (mine > held)
 				held = mine;
 			applied = old.modseq == mine;
+			int64_t h_id, h;
+			r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+					       STORE_SYNC_CMD_HOLDS, cmd->server_id, &h_id, &h,
+					       &run->error);
+			if (r == STORE_OK && h_id == old.id)
+				first_holds = h;
+			else if (r != STORE_OK && r != STORE_NOT_FOUND)
+				return r;
 		} else if (r != STORE_OK && r != STORE_NOT_FOUND) {
 			return r;
 		}
@@ -456,7 +465,11 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 			  SYNC_STATUS_CONFLICT);
 		return STORE_OK;
 	}
+	/* A repeated Change is judged as its first attempt was: the view now holds what the
+	 * device had before it, which says nothing of the first attempt's own write. */
 	bool stale = view_held > 0 && view_held < old.modseq;
+	if (applied)
+		stale = first_holds >= 0 && first_holds < old.modseq;
 	if (convert(run, cmd, &old, delete_instance, stale, &in) < 0) {
 		log_info("Sync Change %s refused: %s", cmd->server_id, run->error);
 		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
@@ -469,13 +482,18 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 		 * nothing to write again, the same answer. A calendar Change that was stale
 		 * goes back to the device as the first attempt's did (the merge has other
 		 * devices' exceptions). */
-		int64_t again = run->cls == STORE_CLASS_CALENDAR && stale ? view_held : old.modseq;
+		int64_t again = first_holds >= 0 ? first_holds : old.modseq;
 		run->wrote = true;
 		run->echo = run->echo || again != old.modseq;
 		own_write_note(run, old.id, old.modseq, again);
 		return store_sync_view_set_pending(env->store, run->state.id, old.id, again,
 						   &run->error);
 	}
+	/* Nothing new over this request's own write (a repeated request's second command on
+	 * the item): no write, no Change for the other devices. */
+	if (mine_here != NULL && mine_here->modseq == old.modseq && in.data_len == old.data_len &&
+	    (old.data_len == 0 || memcmp(in.data, old.data, old.data_len) == 0))
+		return STORE_OK;
 	r = store_item_update(env->store, env->pool, env->user_id, cmd->server_id, &in,
 			      env->device, &item, &run->error);
 	if (r == STORE_INVALID) {
@@ -501,6 +519,10 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if (mine_here != NULL && mine_here->modseq == old.modseq &&
 	    mine_here->holds < mine_here->modseq)
 		holds = mine_here->holds; /* the first command's merge still goes back */
+	if ((r = store_sync_cmd_put(env->store, run->state.id, run->state.synckey,
+				    STORE_SYNC_CMD_HOLDS, cmd->server_id, item.id, holds,
+				    &run->error)) != STORE_OK)
+		return r;
 	own_write_note(run, item.id, item.modseq, holds);
 	run->echo = run->echo || holds != item.modseq;
 	return store_sync_view_set_pending(env->store, run->state.id, item.id, holds,

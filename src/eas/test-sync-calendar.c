@@ -5,6 +5,7 @@
 #include "eas/test-sync.h"
 
 #include "store/store-testing.h"
+#include "pim/test-pim.h"
 
 static struct store_folder calendar_folder(struct ts *t)
 {
@@ -408,6 +409,254 @@ START_TEST(test_calendar_two_commands_retry)
 }
 END_TEST
 
+static int64_t stored_modseq(struct ts *t, const char *sid)
+{
+	struct store_item it;
+	const char *error = NULL;
+	ck_assert_int_eq(store_item_get(t->store, t->p, t->user.id, sid, false, &it, &error),
+			 STORE_OK);
+	return it.modseq;
+}
+
+/* (Found by review.) a plain (not stale) 14.1 series Change, answer lost, repeated: the first attempt
+ * sends nothing back; the retry must answer the same. */
+START_TEST(test_calendar_plain_retry_141)
+{
+	struct ts t;
+	ts_open(&t, 141);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka;
+	first_sync(&t, &t.a, cal.server_id, -1, &ka);
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, series);
+	const char *sid = pool_strdup(t.p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	ka = ts_key(&t, c);
+	const struct ev a_change[] = {
+		E(UID, "SERIES-1"), E(Subject, "Standup"), E(StartTime, "20231106T080000Z"),
+		E(EndTime, "20231106T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE, E(Location, "Room 9"),
+		OPEN(Exceptions), OPEN(Exception), E(ExceptionStartTime, "20231120T080000Z"),
+		E(Subject, "A own"), CLOSE, CLOSE, END };
+	int64_t ms[2];
+	size_t echo[2];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Change, NULL, sid, NULL,
+			    a_change);
+		ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Change), 0);
+		echo[attempt] = ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change);
+		ms[attempt] = stored_modseq(&t, sid);
+	}
+	ck_assert_msg(echo[0] == echo[1], "first attempt echoed %zu, retry %zu", echo[0], echo[1]);
+	ck_assert_int_eq(ms[0], ms[1]);
+	ts_close(&t);
+}
+END_TEST
+
+/* (Found by review.) 16.1, the first attempt's only command is an occurrence Delete; retried. */
+START_TEST(test_calendar_instance_delete_retry)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka;
+	first_sync(&t, &t.a, cal.server_id, -1, &ka);
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, series);
+	const char *sid = pool_strdup(t.p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	ka = ts_key(&t, c);
+	int64_t ms[2];
+	size_t echo[2], bad[2];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Delete, NULL, sid,
+			    "20231120T080000Z", NULL);
+		bad[attempt] = ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete);
+		echo[attempt] = ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change);
+		ms[attempt] = stored_modseq(&t, sid);
+	}
+	ck_assert_msg(bad[0] == 0 && bad[1] == 0, "refused: %zu %zu", bad[0], bad[1]);
+	ck_assert_msg(echo[0] == echo[1], "first attempt echoed %zu, retry %zu", echo[0], echo[1]);
+	ck_assert_int_eq(ms[0], ms[1]);
+	ts_close(&t);
+}
+END_TEST
+
+/* (Found by review.) 16.1 series Change + occurrence Delete, retried: same answer, no new write. */
+START_TEST(test_calendar_two_commands_retry_echo)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka;
+	first_sync(&t, &t.a, cal.server_id, -1, &ka);
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, series);
+	const char *sid = pool_strdup(t.p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	ka = ts_key(&t, c);
+	const struct ev rename[] = { E(Subject, "Daily standup"), END };
+	int64_t ms[2];
+	size_t echo[2];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		c = change_and_delete(&t, &t.a, ka, cal.server_id, sid, rename,
+				      "20231120T080000Z");
+		echo[attempt] = ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change);
+		ms[attempt] = stored_modseq(&t, sid);
+	}
+	ck_assert_msg(ms[0] == ms[1], "retry wrote again: %lld -> %lld", (long long)ms[0], (long long)ms[1]);
+	ck_assert_msg(echo[0] == echo[1], "first attempt echoed %zu, retry %zu", echo[0], echo[1]);
+	ts_close(&t);
+}
+END_TEST
+
+/* (Found by review.) 16.1 occurrence Delete then occurrence Change of the same occurrence? no: Delete
+ * occurrence X then Change occurrence Y, retried. */
+START_TEST(test_calendar_two_instances_retry)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka;
+	first_sync(&t, &t.a, cal.server_id, -1, &ka);
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, series);
+	const char *sid = pool_strdup(t.p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	ka = ts_key(&t, c);
+	int64_t ms[2];
+	size_t echo[2], bad[2];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct ts_req r;
+		ts_sync_begin(&r);
+		ts_collection(&r, ka, cal.server_id);
+		wbxml_start(&r.w, WBXML_AirSync_Commands);
+		wbxml_start(&r.w, WBXML_AirSync_Delete);
+		wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, sid);
+		wbxml_elem_str(&r.w, WBXML_AirSyncBase_InstanceId, "20231113T080000Z");
+		wbxml_end(&r.w);
+		wbxml_start(&r.w, WBXML_AirSync_Delete);
+		wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, sid);
+		wbxml_elem_str(&r.w, WBXML_AirSyncBase_InstanceId, "20231120T080000Z");
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		ts_sync_end(&r);
+		c = ts_coll(ts_send(&t, eas_cmd_sync, &t.a, &r), cal.server_id);
+		bad[attempt] = ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete);
+		echo[attempt] = ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change);
+		ms[attempt] = stored_modseq(&t, sid);
+	}
+	ck_assert_msg(bad[0] == 0 && bad[1] == 0, "refused: %zu %zu", bad[0], bad[1]);
+	ck_assert_msg(ms[0] == ms[1], "retry wrote again: %lld -> %lld", (long long)ms[0], (long long)ms[1]);
+	ck_assert_msg(echo[0] == echo[1], "first attempt echoed %zu, retry %zu", echo[0], echo[1]);
+	ts_close(&t);
+}
+END_TEST
+
+static struct store_item stored_item(struct ts *t, const char *sid)
+{
+	struct store_item it;
+	const char *error = NULL;
+	ck_assert_int_eq(store_item_get(t->store, t->p, t->user.id, sid, true, &it, &error),
+			 STORE_OK);
+	return it;
+}
+
+/* (Found by review.) 16.1 occurrence Delete, then a series Change that moves the series (its
+ * exceptions go), retried: the store must end as after the first attempt. */
+START_TEST(test_calendar_delete_then_move_retry)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka;
+	first_sync(&t, &t.a, cal.server_id, -1, &ka);
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, series);
+	const char *sid = pool_strdup(t.p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	ka = ts_key(&t, c);
+	const struct ev move[] = { E(Subject, "Standup"), E(StartTime, "20231106T083000Z"),
+		E(EndTime, "20231106T090000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE, END };
+	struct store_item it[2];
+	size_t bad[2];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct ts_req r;
+		ts_sync_begin(&r);
+		ts_collection(&r, ka, cal.server_id);
+		wbxml_start(&r.w, WBXML_AirSync_Commands);
+		wbxml_start(&r.w, WBXML_AirSync_Delete);
+		wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, sid);
+		wbxml_elem_str(&r.w, WBXML_AirSyncBase_InstanceId, "20231120T080000Z");
+		wbxml_end(&r.w);
+		wbxml_start(&r.w, WBXML_AirSync_Change);
+		wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, sid);
+		ev_write(&r.w, move);
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		wbxml_end(&r.w);
+		ts_sync_end(&r);
+		c = ts_coll(ts_send(&t, eas_cmd_sync, &t.a, &r), cal.server_id);
+		bad[attempt] = ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete) +
+			       ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Change);
+		it[attempt] = stored_item(&t, sid);
+	}
+	ck_assert_msg(bad[0] == 0 && bad[1] == 0, "refused: %zu %zu", bad[0], bad[1]);
+	ck_assert_msg(it[0].data_len == it[1].data_len &&
+		      memcmp(it[0].data, it[1].data, it[0].data_len) == 0,
+		      "the retry stored another series");
+	ts_close(&t);
+}
+END_TEST
+
+/* (Found by review.) B adds an exception; A (14.1, Conflict 0, stale) sets the series' TimeZone to a
+ * CET one (same UTC StartTime; weekly at 10:00 local, so after the October change the
+ * occurrences are at 09:00Z) with its Exceptions list (empty). B's exception (at 08:00Z, an
+ * occurrence of the UTC series only) is kept by the merge: A's Change must not be refused. */
+START_TEST(test_calendar_stale_zone_change)
+{
+	struct ts t;
+	ts_open(&t, 141);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka, *kb;
+	const struct ev s0[] = {
+		E(UID, "SERIES-Z"), E(Subject, "Standup"), E(StartTime, "20231023T080000Z"),
+		E(EndTime, "20231023T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE, END };
+	first_sync_c(&t, &t.a, cal.server_id, -1, 0, &ka);
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, s0);
+	const char *sid = pool_strdup(t.p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	ka = ts_key(&t, c);
+	first_sync(&t, &t.b, cal.server_id, -1, &kb);
+	const struct ev b_change[] = {
+		E(UID, "SERIES-Z"), E(Subject, "Standup"), E(StartTime, "20231023T080000Z"),
+		E(EndTime, "20231023T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE,
+		OPEN(Exceptions), OPEN(Exception), E(ExceptionStartTime, "20231106T080000Z"),
+		E(Subject, "B moved"), CLOSE, CLOSE, END };
+	c = command(&t, &t.b, kb, cal.server_id, WBXML_AirSync_Change, NULL, sid, NULL, b_change);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Change), 0);
+	const char *cet = tp_tz_blob(t.p, -60, true, "CET");
+	const struct ev a_change[] = {
+		{ WBXML_Calendar_Timezone, cet },
+		E(UID, "SERIES-Z"), E(Subject, "Standup"), E(StartTime, "20231023T080000Z"),
+		E(EndTime, "20231023T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE,
+		OPEN(Exceptions), OPEN(Exception), E(ExceptionStartTime, "20231113T090000Z"),
+		E(Subject, "A own"), CLOSE, CLOSE, END };
+	c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Change, NULL, sid, NULL, a_change);
+	struct wbxml_node *resp = ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Change, 0);
+	ck_assert_msg(resp == NULL, "A's Change refused with Status %d",
+		      resp ? (int)ts_int(resp, WBXML_AirSync_Status) : 0);
+	ck_assert(stored_has(&t, sid, "A own"));
+	ts_close(&t);
+}
+END_TEST
+
 /* FilterType 4 (two weeks back) at 2023-11-14: an event of 2020 stays out, a series that
  * started in 2019 and still recurs is sent, so is last week's event. */
 START_TEST(test_calendar_filter_window)
@@ -466,6 +715,12 @@ int main(void)
 	tcase_add_test(tc, test_calendar_filter_window);
 	tcase_add_test(tc, test_calendar_stale_retry);
 	tcase_add_test(tc, test_calendar_two_commands_retry);
+	tcase_add_test(tc, test_calendar_plain_retry_141);
+	tcase_add_test(tc, test_calendar_instance_delete_retry);
+	tcase_add_test(tc, test_calendar_two_commands_retry_echo);
+	tcase_add_test(tc, test_calendar_two_instances_retry);
+	tcase_add_test(tc, test_calendar_delete_then_move_retry);
+	tcase_add_test(tc, test_calendar_stale_zone_change);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

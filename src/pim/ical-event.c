@@ -283,6 +283,7 @@ struct event {
 	const char *default_zone;       /* X-WR-TIMEZONE or "UTC" */
 	const char *zone;               /* the event's IANA zone */
 	icaltimezone *izone;
+	bool floating;                  /* DTSTART is a date or a time without zone */
 	bool all_day;
 	int64_t start_utc, end_utc;
 	struct pim_recur recur;
@@ -426,6 +427,7 @@ static void event_zone(struct event *ev, icalproperty *dtstart, struct icaltimet
 	if (t.is_date || (t.zone == NULL && icalproperty_get_first_parameter(
 				  dtstart, ICAL_TZID_PARAMETER) == NULL)) {
 		zone = ev->default_zone;
+		ev->floating = true;
 	} else if (icaltime_is_utc(t)) {
 		zone = "UTC";
 	} else {
@@ -906,32 +908,40 @@ static void orphan_occurrence(struct event *ev, icalcomponent *c, struct pim_vev
 	out->recurrence_id_floating = orig.is_date ||
 		(orig.zone == NULL && !icaltime_is_utc(orig) &&
 		 icalproperty_get_first_parameter(rid, ICAL_TZID_PARAMETER) == NULL);
-	out->times_floating = ev->zone == ev->default_zone;
+	out->times_floating = ev->floating;
 	out->file_zone = ev->default_zone;
 }
 
-/* t, a wall-clock time read in zone from, as the same wall-clock time in zone to. */
-static int64_t rezone(int64_t t, const char *from, const char *to)
+/* t, a wall-clock time read in zone from, as the same wall-clock time in zone to, or by
+ * the rules of to_blob when it is not NULL (a TimeZone no IANA zone matches). */
+static int64_t rezone(int64_t t, const char *from, const char *to,
+		      const struct pim_tz_blob *to_blob)
 {
 	int y, mo, d, h, mi, sec;
 	int64_t out;
 
-	if (pim_tz_utc_to_local(from, t, &y, &mo, &d, &h, &mi, &sec) < 0 ||
-	    pim_tz_local_to_utc(to, y, mo, d, h, mi, sec, &out) < 0)
+	if (pim_tz_utc_to_local(from, t, &y, &mo, &d, &h, &mi, &sec) < 0)
+		return t;
+	if (to_blob != NULL)
+		return pim_tz_blob_to_utc(to_blob, pim_tz_days_from_civil(y, (unsigned)mo,
+									   (unsigned)d) * 86400 +
+						     h * 3600 + mi * 60 + sec);
+	if (pim_tz_local_to_utc(to, y, mo, d, h, mi, sec, &out) < 0)
 		return t;
 	return out;
 }
 
-/* The zone of a stored appointment: the imported IANA zone, else its blob's, else UTC. */
-static const char *series_zone(const struct wbxml_node *ad)
+/* The zone of a stored appointment: the imported IANA zone, else its blob's; "UTC" with
+ * *has_blob_r set and the blob when no IANA zone matches its blob. */
+static const char *series_zone(const struct wbxml_node *ad, struct pim_tz_blob *blob_r,
+			       bool *has_blob_r)
 {
-	struct pim_tz_blob blob;
-	bool has_blob;
 	const char *stored = pim_calendar_stored_zone(ad);
 
+	*has_blob_r = false;
 	if (stored != NULL && iana_name(stored) != NULL)
 		return iana_name(stored);
-	return blob_zone(wbxml_child_str(ad, WBXML_Calendar_Timezone), &blob, &has_blob);
+	return blob_zone(wbxml_child_str(ad, WBXML_Calendar_Timezone), blob_r, has_blob_r);
 }
 
 bool pim_vevent_can_attach(pool *p, const struct store_item *series)
@@ -956,11 +966,14 @@ int pim_vevent_attach(pool *p, const struct pim_vevent *ev, const struct store_i
 		*error_r = "the appointment of that UID does not recur";
 		return -1;
 	}
-	const char *zone = series_zone(root);
+	struct pim_tz_blob blob;
+	bool has_blob;
+	const char *zone = series_zone(root, &blob, &has_blob);
+	const struct pim_tz_blob *to_blob = has_blob ? &blob : NULL;
 	const char *file_zone = ev->file_zone != NULL ? ev->file_zone : "UTC";
-	bool shift = strcmp(zone, file_zone) != 0;
+	bool shift = has_blob || strcmp(zone, file_zone) != 0;
 	if (shift && ev->recurrence_id_floating)
-		rid = rezone(rid, file_zone, zone);
+		rid = rezone(rid, file_zone, zone, to_blob);
 	struct pim_in_options in = {
 		.version = 141, /* times are UTC instants, also those of all-day series */
 		.instance_id = pim_eas_time_format(p, rid),
@@ -974,7 +987,8 @@ int pim_vevent_attach(pool *p, const struct pim_vevent *ev, const struct store_i
 			int64_t t;
 			if ((c->tag == WBXML_Calendar_StartTime || c->tag == WBXML_Calendar_EndTime) &&
 			    pim_eas_time_to_utc(wbxml_node_str(c), &t) == 0) {
-				const char *v = pim_eas_time_format(p, rezone(t, file_zone, zone));
+				const char *v = pim_eas_time_format(p, rezone(t, file_zone, zone,
+									      to_blob));
 				c->value = (const unsigned char *)v;
 				c->value_len = strlen(v);
 			}

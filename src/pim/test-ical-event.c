@@ -739,6 +739,56 @@ START_TEST(override_inherits)
 }
 END_TEST
 
+
+/* (Found by review.) An all-day series whose zone is only a blob (EU rules at UTC-5 and at
+ * UTC+13, no IANA zone): a date-valued orphan override of 2026-11-09 attaches to that day,
+ * local midnight in the blob's zone. */
+static void blob_only_all_day(int32_t bias, const char *start, const char *end,
+				     const char *occurrence)
+{
+	const char *blob = tp_tz_blob(pl, bias, true, "Custom");
+	const struct tp props[] = {
+		{ WBXML_Calendar_Timezone, blob, 0 },
+		{ WBXML_Calendar_AllDayEvent, "1", 0 },
+		{ WBXML_Calendar_StartTime, start, 0 },
+		{ WBXML_Calendar_EndTime, end, 0 },
+		{ WBXML_Calendar_Subject, "Daily", 0 },
+		{ WBXML_Calendar_UID, "blob@x", 0 },
+		{ WBXML_Calendar_Recurrence, NULL, 0 },
+		{ WBXML_Calendar_Type, "0", 1 },
+		{ WBXML_Calendar_Occurrences, "14", 1 },
+	};
+	struct wbxml_node *ad = tp_appdata(pl, props, sizeof(props) / sizeof(props[0]));
+	struct store_item series = tp_store(pl, STORE_CLASS_CALENDAR, ad, 141, NULL, NULL);
+	size_t count;
+	struct pim_vevent *evs = parse_ok(CAL_BEGIN
+		"BEGIN:VEVENT\r\nUID:blob@x\r\nDTSTAMP:20260101T000000Z\r\n"
+		"RECURRENCE-ID;VALUE=DATE:20261109\r\nDTSTART;VALUE=DATE:20261109\r\n"
+		"DTEND;VALUE=DATE:20261110\r\nSUMMARY:Changed\r\nEND:VEVENT\r\n" CAL_END, &count);
+	ck_assert_uint_eq(count, 1);
+	ck_assert(evs[0].orphan_override);
+	struct store_item out;
+	const char *error = NULL;
+	ck_assert_msg(pim_vevent_attach(pl, &evs[0], &series, &out, &error) == 0, "attach: %s",
+		      error);
+	struct wbxml_node *root;
+	ck_assert_int_eq(pim_item_decode(pl, &out, &root, &error), 0);
+	struct wbxml_node *exs = wbxml_child(root, WBXML_Calendar_Exceptions);
+	ck_assert_ptr_nonnull(exs);
+	const char *st = wbxml_child_str(exs->children, WBXML_Calendar_ExceptionStartTime);
+	const char *s2 = wbxml_child_str(exs->children, WBXML_Calendar_StartTime);
+	ck_assert_str_eq(st, occurrence);
+	ck_assert_msg(s2 == NULL || strcmp(s2, occurrence) == 0, "start %s", s2);
+}
+
+START_TEST(attach_blob_only_all_day)
+{
+	blob_only_all_day(300, "20261102T050000Z", "20261103T050000Z", "20261109T050000Z");
+	blob_only_all_day(-780, "20261101T110000Z", "20261102T110000Z",
+			  "20261108T110000Z");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ical-event");
@@ -756,6 +806,7 @@ int main(void)
 	tcase_add_test(tc, encode);
 	tcase_add_test(tc, import_zone_kept);
 	tcase_add_test(tc, override_inherits);
+	tcase_add_test(tc, attach_blob_only_all_day);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
