@@ -396,6 +396,85 @@ static bool server_wins(struct coll_run *run, const struct store_item *item, int
 	return !run->conflict_client_wins && held > 0 && item->modseq > held;
 }
 
+/* FNV-1a over a node tree: tags, values, structure. */
+static uint64_t tree_hash(uint64_t h, const struct wbxml_node *n)
+{
+	const unsigned char head[3] = { (unsigned char)(n->tag >> 8), (unsigned char)n->tag,
+					(unsigned char)n->value_kind };
+
+	for (size_t i = 0; i < sizeof(head); i++)
+		h = (h ^ head[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < n->value_len; i++)
+		h = (h ^ n->value[i]) * 0x100000001b3ULL;
+	wbxml_foreach_child(n, c)
+		h = tree_hash(h, c);
+	return (h ^ 0xff) * 0x100000001b3ULL; /* end of children */
+}
+
+/* What a command sends, as a number (for the retry rule: the same command again). */
+static int64_t command_digest(const struct sync_client_cmd *cmd, bool delete_instance)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (delete_instance ? 0x44 : 0x43);
+	const char *inst = cmd->instance_id != NULL ? cmd->instance_id : "";
+
+	for (const char *c = inst; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	if (cmd->appdata != NULL)
+		h = tree_hash(h, cmd->appdata);
+	return (int64_t)(h >> 2);
+}
+
+/* The key of cmd's digest record: its ServerId and how many commands of the collection on
+ * that ServerId came before it in the request. */
+static const char *command_digest_key(struct coll_run *run, const struct sync_client_cmd *cmd)
+{
+	size_t k = 0;
+
+	for (const struct sync_client_cmd *c = run->coll->cmds; c < cmd; c++)
+		k += c->server_id != NULL && strcmp(c->server_id, cmd->server_id) == 0;
+	return pool_printf(run->env->pool, "%s#%zu", cmd->server_id, k);
+}
+
+/* The retry rule (Q-SYNC-1) for a request sent again after a lost answer: a Change that
+ * is the same as the first attempt's (its digest), on an item still at the first
+ * attempt's last write, is not applied again, neither converted over what the first
+ * attempt made of it nor written (another device would get a Change, and lose its own
+ * edit in a conflict); the device is left where the first answer left it. *done_r: it
+ * was such a replay. */
+static enum store_result replay(struct coll_run *run, const struct sync_client_cmd *cmd,
+				const struct store_item *old, int64_t digest,
+				const char *digest_key, bool *done_r)
+{
+	struct sync_env *env = run->env;
+	int64_t id, last, d, holds;
+	enum store_result r;
+
+	*done_r = false;
+	r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+			       STORE_SYNC_CMD_CHANGE, cmd->server_id, &id, &last, &run->error);
+	if (r == STORE_NOT_FOUND || (r == STORE_OK && (id != old->id || last != old->modseq)))
+		return STORE_OK;
+	if (r == STORE_OK)
+		r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+				       STORE_SYNC_CMD_DIGEST, digest_key, &id, &d, &run->error);
+	if (r == STORE_NOT_FOUND || (r == STORE_OK && (id != old->id || d != digest)))
+		return STORE_OK;
+	if (r == STORE_OK)
+		r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+				       STORE_SYNC_CMD_HOLDS, cmd->server_id, &id, &holds,
+				       &run->error);
+	if (r == STORE_NOT_FOUND || (r == STORE_OK && id != old->id))
+		holds = old->modseq;
+	else if (r != STORE_OK)
+		return r;
+	*done_r = true;
+	run->wrote = true;
+	run->echo = run->echo || holds != old->modseq;
+	own_write_note(run, old->id, old->modseq, holds);
+	return store_sync_view_set_pending(env->store, run->state.id, old->id, holds,
+					   &run->error);
+}
+
 /* A Change, or a 16.x Change/Delete of one occurrence (delete_instance). */
 static enum store_result run_change(struct coll_run *run, const struct sync_client_cmd *cmd,
 				    bool delete_instance)
@@ -410,6 +489,16 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 		return STORE_OK; /* Q-PARSE-2 */
 	enum store_result r = command_item(run, cmd->server_id, true, &old);
 	if (r == STORE_NOT_FOUND) {
+		/* The retry rule: the first attempt changed it, then deleted it (a Change and a
+		 * Delete in one request): answered as then, without a reply. */
+		int64_t id, m;
+		if (store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+				       STORE_SYNC_CMD_CHANGE, cmd->server_id, &id, &m,
+				       &run->error) == STORE_OK &&
+		    store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+				       STORE_SYNC_CMD_DELETE, cmd->server_id, &id, &m,
+				       &run->error) == STORE_OK)
+			return STORE_OK;
 		add_reply(env, run->res, &run->reply_cap, cmd->kind, cmd->server_id,
 			  SYNC_STATUS_NOT_FOUND);
 		return STORE_OK;
@@ -423,6 +512,11 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	}
 	if ((r = store_sync_view_held(env->store, run->state.id, old.id, &held, &run->error)) !=
 	    STORE_OK)
+		return r;
+	int64_t digest = command_digest(cmd, delete_instance);
+	const char *digest_key = command_digest_key(run, cmd);
+	bool replayed;
+	if ((r = replay(run, cmd, &old, digest, digest_key, &replayed)) != STORE_OK || replayed)
 		return r;
 	bool applied = false;
 	/* What the device's view holds, before the rules below raise held: whether its
@@ -519,6 +613,12 @@ static enum store_result run_change(struct coll_run *run, const struct sync_clie
 	if (mine_here != NULL && mine_here->modseq == old.modseq &&
 	    mine_here->holds < mine_here->modseq)
 		holds = mine_here->holds; /* the first command's merge still goes back */
+	if (applied && first_holds >= 0 && first_holds < old.modseq && first_holds < holds)
+		holds = first_holds; /* the first attempt's merge never reached the device */
+	if ((r = store_sync_cmd_put(env->store, run->state.id, run->state.synckey,
+				    STORE_SYNC_CMD_DIGEST, digest_key, item.id, digest,
+				    &run->error)) != STORE_OK)
+		return r;
 	if ((r = store_sync_cmd_put(env->store, run->state.id, run->state.synckey,
 				    STORE_SYNC_CMD_HOLDS, cmd->server_id, item.id, holds,
 				    &run->error)) != STORE_OK)
@@ -571,8 +671,19 @@ static enum store_result run_delete(struct coll_run *run, const struct sync_clie
 	 * is permanent (mail moves come with the mail issue). */
 	run->wrote = true;
 	const struct own_write *mine_here = own_write_find(run, item.id);
-	if (mine_here != NULL && mine_here->modseq == item.modseq)
+	if (mine_here != NULL && mine_here->modseq == item.modseq) {
 		held = item.modseq; /* changed by this request: no conflict with itself */
+	} else {
+		/* The retry rule: a Change of the lost attempt is the device's own write. */
+		int64_t c_id, c;
+		r = store_sync_cmd_get(env->store, run->state.id, run->state.synckey,
+				       STORE_SYNC_CMD_CHANGE, cmd->server_id, &c_id, &c,
+				       &run->error);
+		if (r == STORE_OK && c_id == item.id && c > held)
+			held = c;
+		else if (r != STORE_OK && r != STORE_NOT_FOUND)
+			return r;
+	}
 	if (server_wins(run, &item, held)) {
 		/* The item stays; the device lost its copy, so the change scan sends it back
 		 * as an Add. */

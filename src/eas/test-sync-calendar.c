@@ -701,6 +701,270 @@ START_TEST(test_calendar_filter_window)
 }
 END_TEST
 
+/* ---- The retry rule with several commands on one series (found by review) ---- */
+static const char *rv_add(struct ts *t, const struct store_folder *cal, const char **ka)
+{
+	struct wbxml_node *c = command(t, &t->a, *ka, cal->server_id, WBXML_AirSync_Add, "c1",
+				       NULL, NULL, series);
+	const char *sid = pool_strdup(t->p, wbxml_child_str(
+		ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Add, 0), WBXML_AirSync_ServerId));
+	*ka = ts_key(t, c);
+	return sid;
+}
+
+/* cmds: 'D' occurrence Delete (inst), 'C' occurrence Change (inst, e), 'S' series Change (e),
+ * 'X' whole Delete */
+struct rv_cmd { char k; const char *inst; const struct ev *e; };
+
+static struct wbxml_node *rv_send(struct ts *t, const struct ts_device *dev, const char *key,
+				  const char *id, const char *sid, const struct rv_cmd *cmds, int n)
+{
+	struct ts_req r;
+	ts_sync_begin(&r);
+	ts_collection(&r, key, id);
+	wbxml_start(&r.w, WBXML_AirSync_Commands);
+	for (int i = 0; i < n; i++) {
+		bool del = cmds[i].k == 'D' || cmds[i].k == 'X';
+		wbxml_start(&r.w, del ? WBXML_AirSync_Delete : WBXML_AirSync_Change);
+		wbxml_elem_str(&r.w, WBXML_AirSync_ServerId, sid);
+		if (cmds[i].inst != NULL)
+			wbxml_elem_str(&r.w, WBXML_AirSyncBase_InstanceId, cmds[i].inst);
+		if (cmds[i].e != NULL)
+			ev_write(&r.w, cmds[i].e);
+		wbxml_end(&r.w);
+	}
+	wbxml_end(&r.w);
+	wbxml_end(&r.w);
+	ts_sync_end(&r);
+	return ts_coll(ts_send(t, eas_cmd_sync, dev, &r), id);
+}
+
+static void rv_run(int version, int stale, const struct rv_cmd *cmds, int n, const char *name)
+{
+	struct ts t;
+	ts_open(&t, version);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka, *kb;
+	first_sync_c(&t, &t.a, cal.server_id, -1, 0, &ka);
+	const char *sid = rv_add(&t, &cal, &ka);
+	if (stale) {
+		first_sync(&t, &t.b, cal.server_id, -1, &kb);
+		const struct ev bx[] = { E(Subject, "B moved"), END };
+		struct wbxml_node *c = command(&t, &t.b, kb, cal.server_id, WBXML_AirSync_Change,
+					       NULL, sid, "20231113T080000Z", bx);
+		ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Change), 0);
+	}
+	int64_t ms[2];
+	size_t echo[2], resp[2];
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct wbxml_node *c = rv_send(&t, &t.a, ka, cal.server_id, sid, cmds, n);
+		resp[attempt] = ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Change) +
+				ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete);
+		echo[attempt] = ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change) +
+				ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Add);
+		struct store_item it;
+		const char *error = NULL;
+		ms[attempt] = store_item_get(t.store, t.p, t.user.id, sid, false, &it, &error) ==
+					      STORE_OK ? it.modseq : -1;
+	}
+	ck_assert_msg(resp[0] == resp[1] && echo[0] == echo[1] && ms[0] == ms[1],
+		      "%s (stale %d): resp %zu/%zu echo %zu/%zu modseq %lld/%lld", name, stale,
+		      resp[0], resp[1],
+		      echo[0], echo[1], (long long)ms[0], (long long)ms[1]);
+	ts_close(&t);
+}
+
+static const struct ev rv_move[] = { E(Subject, "Standup"), E(StartTime, "20231106T083000Z"),
+	E(EndTime, "20231106T090000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+	E(Occurrences, "10"), CLOSE, END };
+static const struct ev rv_x1[] = { E(Subject, "X one"), END };
+static const struct ev rv_x2[] = { E(Subject, "X two"), END };
+static const struct ev rv_ren[] = { E(Subject, "Renamed"), END };
+
+/* Pairs (and one single) of commands on one series in one request, made with and without
+ * another device's unseen exception (stale); each retried after a lost answer must give
+ * the same answer, the same echo and no new write. */
+static const struct {
+	const char *name;
+	struct rv_cmd cmds[2];
+	int n;
+} rv_cases[] = {
+	{ "delete_then_move", { { 'D', "20231120T080000Z", NULL }, { 'S', NULL, rv_move } }, 2 },
+	{ "xchange_then_move", { { 'C', "20231120T080000Z", rv_x1 }, { 'S', NULL, rv_move } }, 2 },
+	{ "x1_x2", { { 'C', "20231120T080000Z", rv_x1 }, { 'C', "20231120T080000Z", rv_x2 } }, 2 },
+	{ "ren_delete", { { 'S', NULL, rv_ren }, { 'D', "20231120T080000Z", NULL } }, 2 },
+	{ "ren_whole_delete", { { 'S', NULL, rv_ren }, { 'X', NULL, NULL } }, 2 },
+	{ "x1_ren", { { 'C', "20231120T080000Z", rv_x1 }, { 'S', NULL, rv_ren } }, 2 },
+	{ "ren_move", { { 'S', NULL, rv_ren }, { 'S', NULL, rv_move } }, 2 },
+	{ "single", { { 'S', NULL, rv_ren } }, 1 },
+};
+#define RV_CASES (int)(sizeof(rv_cases) / sizeof(rv_cases[0]))
+
+START_TEST(test_calendar_retry_matrix)
+{
+	int k = _i / 2, stale = _i % 2;
+	rv_run(161, stale, rv_cases[k].cmds, rv_cases[k].n, rv_cases[k].name);
+}
+END_TEST
+
+/* (Found by review.) 16.1, B made an exception (13th) that A has not seen; A (Conflict 0) changes the
+ * 20th occurrence twice in one request. The first attempt sends the merged series (with B's
+ * exception) back to A; its answer is lost; the retry must too, or A never gets B's
+ * exception. */
+START_TEST(test_calendar_rv_stale_twice_divergence)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka, *kb;
+	first_sync_c(&t, &t.a, cal.server_id, -1, 0, &ka);
+	const char *sid = rv_add(&t, &cal, &ka);
+	first_sync(&t, &t.b, cal.server_id, -1, &kb);
+	const struct ev bx[] = { E(Subject, "B moved"), END };
+	command(&t, &t.b, kb, cal.server_id, WBXML_AirSync_Change, NULL, sid, "20231113T080000Z", bx);
+	struct rv_cmd cmds[] = { { 'C', "20231120T080000Z", rv_x1 }, { 'C', "20231120T080000Z", rv_x2 } };
+	struct wbxml_node *c = rv_send(&t, &t.a, ka, cal.server_id, sid, cmds, 2);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change), 1);
+	/* answer lost: the same request again */
+	c = rv_send(&t, &t.a, ka, cal.server_id, sid, cmds, 2);
+	size_t got = ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change);
+	const char *k2 = ts_key(&t, c);
+	/* and later syncs of A */
+	for (int i = 0; i < 2 && got == 0; i++) {
+		struct wbxml_node *root = ts_sync(&t, &t.a, k2, cal.server_id, 1);
+		struct wbxml_node *c2 = root != NULL ? ts_coll(root, cal.server_id) : NULL;
+		if (c2 == NULL)
+			break;
+		got += ts_count_in(c2, WBXML_AirSync_Commands, WBXML_AirSync_Change);
+		if (wbxml_child(c2, WBXML_AirSync_SyncKey) != NULL)
+			k2 = ts_key(&t, c2);
+	}
+	ck_assert(stored_has(&t, sid, "B moved"));
+	ck_assert_msg(got == 1, "A never gets the merged series with B's exception (got %zu)", got);
+	ts_close(&t);
+}
+END_TEST
+
+/* (Found by review.) 16.1 series Change then Delete of the whole item, answer lost, retried: the first
+ * attempt answered both OK (no Responses); so must the retry. */
+START_TEST(test_calendar_rv_change_then_delete_status)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka;
+	first_sync_c(&t, &t.a, cal.server_id, -1, 0, &ka);
+	const char *sid = rv_add(&t, &cal, &ka);
+	struct rv_cmd cmds[] = { { 'S', NULL, rv_ren }, { 'X', NULL, NULL } };
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct wbxml_node *c = rv_send(&t, &t.a, ka, cal.server_id, sid, cmds, 2);
+		struct wbxml_node *r = ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Change, 0);
+		ck_assert_msg(r == NULL, "attempt %d: the Change answered Status %d", attempt,
+			      r != NULL ? ts_int(r, WBXML_AirSync_Status) : 0);
+		ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete), 0);
+	}
+	ts_close(&t);
+}
+END_TEST
+
+/* (Found by review.) 14.1, Conflict 0. B adds an exception A has not seen; A's series Change (with its
+ * Exceptions list) is stale: the merged series goes back to A. The answer is lost and A,
+ * edited again meanwhile, repeats the key with a newer Change: the merge still has B's
+ * exception that A never got, so it must still go back to A. */
+START_TEST(test_calendar_rv_stale_retry_newer_content)
+{
+	struct ts t;
+	ts_open(&t, 141);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka, *kb;
+	first_sync_c(&t, &t.a, cal.server_id, -1, 0, &ka);
+	const char *sid = rv_add(&t, &cal, &ka);
+	first_sync(&t, &t.b, cal.server_id, -1, &kb);
+	const struct ev b_change[] = {
+		E(UID, "SERIES-1"), E(Subject, "Standup"), E(StartTime, "20231106T080000Z"),
+		E(EndTime, "20231106T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE,
+		OPEN(Exceptions), OPEN(Exception), E(ExceptionStartTime, "20231113T080000Z"),
+		E(Subject, "B moved"), CLOSE, CLOSE, END };
+	command(&t, &t.b, kb, cal.server_id, WBXML_AirSync_Change, NULL, sid, NULL, b_change);
+	const struct ev a1[] = {
+		E(UID, "SERIES-1"), E(Subject, "Standup"), E(StartTime, "20231106T080000Z"),
+		E(EndTime, "20231106T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE, E(Location, "Room 9"),
+		OPEN(Exceptions), OPEN(Exception), E(ExceptionStartTime, "20231120T080000Z"),
+		E(Subject, "A own"), CLOSE, CLOSE, END };
+	const struct ev a2[] = {
+		E(UID, "SERIES-1"), E(Subject, "Standup"), E(StartTime, "20231106T080000Z"),
+		E(EndTime, "20231106T083000Z"), OPEN(Recurrence), E(Type, "1"), E(DayOfWeek, "2"),
+		E(Occurrences, "10"), CLOSE, E(Location, "Room 10"),
+		OPEN(Exceptions), OPEN(Exception), E(ExceptionStartTime, "20231120T080000Z"),
+		E(Subject, "A own"), CLOSE, CLOSE, END };
+	struct wbxml_node *c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Change, NULL,
+				       sid, NULL, a1);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change), 1);
+	c = command(&t, &t.a, ka, cal.server_id, WBXML_AirSync_Change, NULL, sid, NULL, a2);
+	ck_assert(stored_has(&t, sid, "B moved"));
+	ck_assert(stored_has(&t, sid, "Room 10"));
+	ck_assert_msg(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change) == 1,
+		      "the merged series (B's exception) no longer goes back to A");
+	ts_close(&t);
+}
+END_TEST
+
+/* (Found by review.) A's Change of a contact, answer lost; A then deletes the contact and repeats the
+ * key with a Delete. The Change was A's own write: the Delete must not conflict with it. */
+START_TEST(test_calendar_rv_change_lost_then_delete)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka;
+	first_sync_c(&t, &t.a, cal.server_id, -1, -1, &ka);
+	const char *sid = rv_add(&t, &cal, &ka);
+
+	struct rv_cmd ch[] = { { 'S', NULL, rv_ren } };
+	rv_send(&t, &t.a, ka, cal.server_id, sid, ch, 1);
+	struct rv_cmd del[] = { { 'X', NULL, NULL } };
+	struct wbxml_node *c = rv_send(&t, &t.a, ka, cal.server_id, sid, del, 1);
+	struct wbxml_node *r = ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Delete, 0);
+	ck_assert_msg(r == NULL, "the Delete answered Status %d",
+		      r != NULL ? ts_int(r, WBXML_AirSync_Status) : 0);
+	struct store_item it;
+	const char *error = NULL;
+	ck_assert_msg(store_item_get(t.store, t.p, t.user.id, sid, false, &it, &error) ==
+		      STORE_NOT_FOUND, "the item is still there");
+	ts_close(&t);
+}
+END_TEST
+
+/* (Found by review.) A changes one occurrence twice in one request (answer lost). B syncs the result and
+ * edits another occurrence. A's retry must not write again: B's edit, made on the latest
+ * version, would be refused as a conflict (server wins) and lost. */
+START_TEST(test_calendar_rv_retry_rewrite_loses_b_edit)
+{
+	struct ts t;
+	ts_open(&t, 161);
+	struct store_folder cal = calendar_folder(&t);
+	const char *ka, *kb;
+	first_sync(&t, &t.a, cal.server_id, -1, &ka);
+	const char *sid = rv_add(&t, &cal, &ka);
+	first_sync(&t, &t.b, cal.server_id, -1, &kb);
+	struct rv_cmd cmds[] = { { 'C', "20231120T080000Z", rv_x1 }, { 'C', "20231120T080000Z", rv_x2 } };
+	rv_send(&t, &t.a, ka, cal.server_id, sid, cmds, 2);
+	struct wbxml_node *c = ts_coll(ts_sync(&t, &t.b, kb, cal.server_id, 0), cal.server_id);
+	ck_assert_uint_eq(ts_count_in(c, WBXML_AirSync_Commands, WBXML_AirSync_Change), 1);
+	kb = ts_key(&t, c);
+	rv_send(&t, &t.a, ka, cal.server_id, sid, cmds, 2); /* A's retry */
+	const struct ev be[] = { E(Subject, "B edit"), END };
+	c = command(&t, &t.b, kb, cal.server_id, WBXML_AirSync_Change, NULL, sid,
+		    "20231127T080000Z", be);
+	struct wbxml_node *r = ts_nth(c, WBXML_AirSync_Responses, WBXML_AirSync_Change, 0);
+	ck_assert_msg(r == NULL, "B's Change answered Status %d", r ? ts_int(r, WBXML_AirSync_Status) : 0);
+	ck_assert_msg(stored_has(&t, sid, "B edit"), "B's edit lost");
+	ts_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sync-calendar");
@@ -721,6 +985,12 @@ int main(void)
 	tcase_add_test(tc, test_calendar_two_instances_retry);
 	tcase_add_test(tc, test_calendar_delete_then_move_retry);
 	tcase_add_test(tc, test_calendar_stale_zone_change);
+	tcase_add_test(tc, test_calendar_rv_retry_rewrite_loses_b_edit);
+	tcase_add_test(tc, test_calendar_rv_stale_retry_newer_content);
+	tcase_add_test(tc, test_calendar_rv_change_lost_then_delete);
+	tcase_add_test(tc, test_calendar_rv_stale_twice_divergence);
+	tcase_add_test(tc, test_calendar_rv_change_then_delete_status);
+	tcase_add_loop_test(tc, test_calendar_retry_matrix, 0, 2 * RV_CASES);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -173,6 +173,8 @@ enum store_result store_sync_clientid_put(struct store *store, int64_t state_id,
 enum store_sync_cmd_kind {
 	STORE_SYNC_CMD_CHANGE = 'C',
 	STORE_SYNC_CMD_DELETE = 'D',
+	STORE_SYNC_CMD_DIGEST = 'G', /* a digest of what a command sent (server_id: "SID#k",
+				      * the k-th command of the request on SID) */
 	STORE_SYNC_CMD_HOLDS = 'H',  /* the modseq a Change's answer left the device at (its
 				      * view's; lower when the merged item went back to it) */
 };
