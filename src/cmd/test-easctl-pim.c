@@ -292,7 +292,7 @@ static const char ams_series[] =
 	"DTEND;TZID=Europe/Amsterdam:20261102T100000\n"
 	"RRULE:FREQ=WEEKLY;COUNT=10\nSUMMARY:Weekly\nEND:VEVENT\nEND:VCALENDAR\n";
 
-/* (Found by review.) an orphan override in UTC ('Z') times from a file without X-WR-TIMEZONE (the usual
+/* an orphan override in UTC ('Z') times from a file without X-WR-TIMEZONE (the usual
  * iTIP form): moved to 14:00 Amsterdam (13:00Z). */
 START_TEST(orphan_orphan_utc_times)
 {
@@ -312,7 +312,7 @@ START_TEST(orphan_orphan_utc_times)
 }
 END_TEST
 
-/* (Found by review.) the override's DTSTART has an explicit TZID equal to its file's X-WR-TIMEZONE
+/* the override's DTSTART has an explicit TZID equal to its file's X-WR-TIMEZONE
  * (New York); the series is Amsterdam's. 08:00 New York = 14:00 Amsterdam. */
 START_TEST(orphan_orphan_tzid_same_as_file)
 {
@@ -334,7 +334,7 @@ START_TEST(orphan_orphan_tzid_same_as_file)
 }
 END_TEST
 
-/* (Found by review.) a cancelled orphan for an occurrence the series already EXDATEs. */
+/* a cancelled orphan for an occurrence the series already EXDATEs. */
 START_TEST(orphan_orphan_cancel_exdate)
 {
 	write_file("s.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nX-WR-TIMEZONE:Europe/Amsterdam\n"
@@ -354,7 +354,7 @@ START_TEST(orphan_orphan_cancel_exdate)
 }
 END_TEST
 
-/* (Found by review.) a zoneless RECURRENCE-ID (the series' 09:00) in an override whose DTSTART has a
+/* a zoneless RECURRENCE-ID (the series' 09:00) in an override whose DTSTART has a
  * TZID (New York) from a file without X-WR-TIMEZONE. */
 START_TEST(orphan_orphan_floating_rid_zoned_dtstart)
 {

@@ -740,7 +740,7 @@ START_TEST(override_inherits)
 END_TEST
 
 
-/* (Found by review.) An all-day series whose zone is only a blob (EU rules at UTC-5 and at
+/* An all-day series whose zone is only a blob (EU rules at UTC-5 and at
  * UTC+13, no IANA zone): a date-valued orphan override of 2026-11-09 attaches to that day,
  * local midnight in the blob's zone. */
 static void blob_only_all_day(int32_t bias, const char *start, const char *end,
