@@ -1201,6 +1201,13 @@ void pim_vevent_write_end(struct pim_vevent_writer *wr, buf *out)
 		if (vtz == NULL)
 			continue;
 		icalcomponent *clone = icalcomponent_new_clone(vtz);
+		/* libical's zones carry their whole history (Amsterdam since 1835): only the
+		 * rules from a year before the earliest event are written. */
+		if (wr->any)
+			icaltimezone_truncate_vtimezone(
+				clone, icaltime_from_timet_with_zone((time_t)(wr->earliest - 366 * 86400),
+								     0, icaltimezone_get_utc_timezone()),
+				icaltime_null_time(), 0);
 		icalproperty *tzid = icalcomponent_get_first_property(clone, ICAL_TZID_PROPERTY);
 		if (tzid != NULL)
 			icalproperty_set_tzid(tzid, wr->zones[i]);
@@ -1414,6 +1421,9 @@ void pim_vevent_write(struct pim_vevent_writer *wr, buf *out, pool *p,
 	if (pim_event_read(p, ad, &info, &error) < 0)
 		return;
 	writer_zone(wr, info.zone);
+	if (!wr->any || info.start_utc < wr->earliest)
+		wr->earliest = info.start_utc;
+	wr->any = true;
 	if ((s = wbxml_child_str(ad, WBXML_Calendar_UID)) != NULL && *s != '\0')
 		uid = s;
 	if (pim_eas_time_to_utc(wbxml_child_str(ad, WBXML_Calendar_DtStamp), &stamp) < 0)

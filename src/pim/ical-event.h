@@ -103,6 +103,8 @@ const char *pim_calendar_stored_zone(const struct wbxml_node *appdata);
 struct pim_vevent_writer {
 	const char *zones[64];       /* static IANA names written as TZID */
 	size_t zone_count;
+	bool any;                    /* an event was written: earliest is its first start */
+	int64_t earliest;            /* UTC; the VTIMEZONEs start a year before it */
 };
 void pim_vevent_write_begin(struct pim_vevent_writer *wr, buf *out);
 void pim_vevent_write(struct pim_vevent_writer *wr, buf *out, pool *p,
