@@ -988,7 +988,7 @@ static int cal_complete(pool *p, const struct pim_in_options *in, struct wbxml_n
 }
 
 /* A 16.x Change or Delete of one occurrence (InstanceId beside the ServerId): the series
- * gets (or updates) the Exception of that occurrence. */
+ * receives (or updates) the Exception of that occurrence. */
 static int instance_change(pool *p, const struct wbxml_node *appdata,
 			   const struct pim_in_options *in, const struct store_item *old,
 			   struct store_item *out_r, const char **error_r)
